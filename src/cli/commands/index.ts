@@ -1,0 +1,4 @@
+// The list of CLI commands. Each module adds one subcommand to the program.
+import type { RegisterCommand } from "../context.ts";
+
+export const commands: RegisterCommand[] = [];

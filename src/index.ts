@@ -1,0 +1,3 @@
+// Public API of tsbpf.
+export * from "./errors.ts";
+export * from "./isa/index.ts";

@@ -1,0 +1,4 @@
+// Public surface of the instruction set: opcodes, Insn, encode/decode, builders.
+export * from "./opcodes.ts";
+export * from "./insn.ts";
+export * as build from "./build.ts";
