@@ -1,3 +1,4 @@
 // Public API of tsbpf.
 export * from "./errors.ts";
 export * from "./isa/index.ts";
+export * from "./uapi/index.ts";
