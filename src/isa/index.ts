@@ -2,3 +2,4 @@
 export * from "./opcodes.ts";
 export * from "./insn.ts";
 export * as build from "./build.ts";
+export { assembleUbpf } from "./asm/ubpf.ts";
