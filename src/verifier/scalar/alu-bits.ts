@@ -55,8 +55,8 @@ export function bitwiseRange(op: BitOp, dst: ScalarBounds, src: ScalarBounds, is
     d.umax = v | m;
   }
   if (w.toS(d.umin) <= w.toS(d.umax)) {
-    d.smin = d.umin;
-    d.smax = d.umax;
+    d.smin = w.toS(d.umin);
+    d.smax = w.toS(d.umax);
   } else {
     d.smin = w.smin;
     d.smax = w.smax;
