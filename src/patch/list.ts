@@ -301,14 +301,16 @@ export class PatchList<
   /** Delete every node from first to last inclusive (program order). */
   deleteRange(first: PatchNode, last: PatchNode): void {
     const s = this.s;
+    const start = this.live(first);
     const end = this.live(last);
-    let m: number = this.live(first);
-    for (;;) {
+    // Find `last` before marking anything, so a bad range changes nothing.
+    for (let m = start; m !== end; m = s.next[m]!) {
       if (m === TAIL)
-        throw new PatchError(`deleteRange: node ${end} does not follow node ${first}`);
+        throw new PatchError(`deleteRange: node ${end} does not follow node ${start}`);
+    }
+    for (let m = start; ; m = s.next[m]!) {
       s.flags[m]! |= DELETED;
       if (m === end) return;
-      m = s.next[m]!;
     }
   }
 

@@ -100,14 +100,17 @@ export interface ProgSpec {
   items: ItemSpec[];
   /** Item indices (besides 0) that start subprograms. */
   subprogs: number[];
-  /** Item indices that carry a line_info record (subprogram starts always do). */
+  /** Item indices that carry a line_info record. */
   lines: number[];
+  /** Give every subprogram start a line_info record too, as the kernel requires. */
+  linesAtSubprogs: boolean;
 }
 
 export const progArb: fc.Arbitrary<ProgSpec> = fc.record({
   items: fc.array(itemArb, { minLength: 1, maxLength: 24 }),
   subprogs: fc.array(fc.nat(1000), { maxLength: 3 }),
   lines: fc.array(fc.nat(1000), { maxLength: 12 }),
+  linesAtSubprogs: fc.boolean(),
 });
 
 export interface Program {
@@ -125,9 +128,9 @@ export function buildProgram(spec: ProgSpec): Program {
     encodeItem(it, at[i]!, "to" in it ? at[it.to % n]! : 0),
   );
   const subItems = [...new Set([0, ...spec.subprogs.map((s) => s % n)])].sort((a, b) => a - b);
-  const lineItems = [...new Set([...subItems, ...spec.lines.map((s) => s % n)])].sort(
-    (a, b) => a - b,
-  );
+  const lineItems = [
+    ...new Set([...(spec.linesAtSubprogs ? subItems : []), ...spec.lines.map((s) => s % n)]),
+  ].sort((a, b) => a - b);
   return {
     insns,
     aux: insns.map((_, i) => ({ tag: `o${i}` })),
