@@ -9,9 +9,10 @@
 //   before the map dies, so a pointer a program got from a lookup keeps
 //   pointing at map memory (the kernel gets the same guarantee from RCU).
 // - The index is linear probing over a power-of-two slot array holding
-//   element+1 (0 = empty, -1 = tombstone) with the 32-bit hash beside it, kept
-//   at most half full; it grows (or is rebuilt to drop tombstones) in O(n)
-//   steps, so inserts, lookups and deletes are amortised O(1).
+//   element+1 (0 = empty, -1 = tombstone) with the 32-bit hash beside it in
+//   the same Int32Array (one cache line per probe at 1M entries), kept at
+//   most half full; it grows (or is rebuilt to drop tombstones) in O(n) steps,
+//   so inserts, lookups and deletes are amortised O(1).
 // - Iteration (get_next_key) walks elements in index order, which a rehash
 //   does not disturb.
 import type { VmMemory } from "../../memory/index.ts";
@@ -89,8 +90,8 @@ export class HashTable {
   /** 1 where the element is live. */
   private used: Uint8Array;
 
+  /** Slot i: [2i] = element + 1 (or EMPTY/TOMBSTONE), [2i+1] = its hash. */
   private slots: Int32Array;
-  private hashes: Int32Array;
   private mask: number;
   private tombstones = 0;
 
@@ -115,8 +116,7 @@ export class HashTable {
     this.chunkShift = Math.log2(perChunk);
     this.chunkMask = perChunk - 1;
     this.used = new Uint8Array(o.prealloc ? o.capacity : Math.min(o.capacity, 64));
-    this.slots = new Int32Array(16);
-    this.hashes = new Int32Array(16);
+    this.slots = new Int32Array(32);
     this.mask = 15;
     if (o.prealloc) {
       this.chunks.push(
@@ -147,14 +147,13 @@ export class HashTable {
   findSlot(keyAddr: number, h: number): number {
     const u8 = this.mem.u8;
     const slots = this.slots;
-    const hashes = this.hashes;
     const mask = this.mask;
     const ks = this.keySize;
     let i = h & mask;
     for (;;) {
-      const s = slots[i]!;
+      const s = slots[2 * i]!;
       if (s === EMPTY) return -1;
-      if (s > 0 && hashes[i] === h) {
+      if (s > 0 && slots[2 * i + 1] === h) {
         const ea = this.elemAddr(s - 1);
         let k = 0;
         while (k < ks && u8[ea + k] === u8[keyAddr + k]) k++;
@@ -166,13 +165,13 @@ export class HashTable {
 
   /** Element in a slot returned by findSlot. */
   elemAt(slot: number): number {
-    return this.slots[slot]! - 1;
+    return this.slots[2 * slot]! - 1;
   }
 
   /** Element holding the key, or -1. */
   find(keyAddr: number): number {
     const slot = this.findSlot(keyAddr, this.hash(keyAddr));
-    return slot < 0 ? -1 : this.slots[slot]! - 1;
+    return slot < 0 ? -1 : this.slots[2 * slot]! - 1;
   }
 
   /**
@@ -209,18 +208,18 @@ export class HashTable {
     this.mem.u8.copyWithin(ea, keyAddr, keyAddr + this.keySize);
     const slots = this.slots;
     let i = h & this.mask;
-    while (slots[i]! > 0) i = (i + 1) & this.mask;
-    if (slots[i] === TOMBSTONE) this.tombstones--;
-    slots[i] = e + 1;
-    this.hashes[i] = h;
+    while (slots[2 * i]! > 0) i = (i + 1) & this.mask;
+    if (slots[2 * i] === TOMBSTONE) this.tombstones--;
+    slots[2 * i] = e + 1;
+    slots[2 * i + 1] = h;
     this.used[e] = 1;
     this.count++;
   }
 
   /** Remove the element in `slot` from the index; returns it (not yet freed). */
   removeSlot(slot: number): number {
-    const e = this.slots[slot]! - 1;
-    this.slots[slot] = TOMBSTONE;
+    const e = this.slots[2 * slot]! - 1;
+    this.slots[2 * slot] = TOMBSTONE;
     this.tombstones++;
     this.used[e] = 0;
     this.count--;
@@ -264,7 +263,7 @@ export class HashTable {
       this.used[e] = 0;
       this.freeList.push(e);
     }
-    this.slots.fill(0);
+    this.slots.fill(EMPTY);
     this.count = 0;
     this.tombstones = 0;
   }
@@ -272,20 +271,20 @@ export class HashTable {
   private rehash(): void {
     let size = this.mask + 1;
     while (this.count * 4 + 4 > size) size *= 2;
-    const oldSlots = this.slots;
-    const oldHashes = this.hashes;
-    this.slots = new Int32Array(size);
-    this.hashes = new Int32Array(size);
-    this.mask = size - 1;
-    this.tombstones = 0;
-    for (let i = 0; i < oldSlots.length; i++) {
-      const s = oldSlots[i]!;
+    const old = this.slots;
+    const slots = new Int32Array(2 * size);
+    const mask = size - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const s = old[i]!;
       if (s <= 0) continue;
-      const h = oldHashes[i]!;
-      let j = h & this.mask;
-      while (this.slots[j] !== EMPTY) j = (j + 1) & this.mask;
-      this.slots[j] = s;
-      this.hashes[j] = h;
+      const h = old[i + 1]!;
+      let j = h & mask;
+      while (slots[2 * j] !== EMPTY) j = (j + 1) & mask;
+      slots[2 * j] = s;
+      slots[2 * j + 1] = h;
     }
+    this.slots = slots;
+    this.mask = mask;
+    this.tombstones = 0;
   }
 }
