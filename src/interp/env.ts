@@ -27,6 +27,14 @@ export interface HelperCallInfo {
   pc: number;
   /** The program being run (the tail-call target once a chain has moved on). */
   program: ExecProgram;
+  /**
+   * Run a function of the running program (a callback such as bpf_loop's
+   * `callback_fn`) given its address as the program computed it (an `lddw`
+   * with src BPF_PSEUDO_FUNC, see `funcAddress`), with r1..r5 = args, in a
+   * fresh stack frame; returns its r0. Optional: engines that provide it
+   * count the frame against MAX_CALL_FRAMES and the run's budget.
+   */
+  callFunc?(funcAddr: bigint, ...args: bigint[]): bigint;
 }
 
 /** Thrown by a helper to end the program now with r0 = value. */
@@ -58,6 +66,19 @@ export interface ExecEnv {
    * as in the kernel). The engine enforces MAX_TAIL_CALL_CNT (33).
    */
   tailCallTarget?(mapAddr: number, index: number): ExecProgram | undefined;
+  /**
+   * max_entries of the prog_array at `mapAddr` (optional). As in the kernel, a
+   * tail call with index >= max_entries falls through without counting
+   * against MAX_TAIL_CALL_CNT, while one that reaches an empty slot counts.
+   * Without this hook every failed attempt is taken as an empty slot.
+   */
+  tailCallMaxEntries?(mapAddr: number): number | undefined;
+  /**
+   * Packet bytes for the legacy `ld_abs`/`ld_ind` loads: given the ctx (r6),
+   * the packet's address and length in runtime memory. Absent or undefined →
+   * those instructions fault.
+   */
+  packetData?(ctxAddr: number): { addr: number; len: number } | undefined;
 }
 
 export interface RunOptions {
@@ -89,3 +110,33 @@ export interface Engine {
 }
 
 export const DEFAULT_BUDGET = 10_000_000;
+
+/*
+ * Register values after a call, identical in every engine so differential
+ * tests can compare them: after a helper, kfunc, BPF-to-BPF call or callx,
+ * r0 holds the result, r6..r9 and r10 are the caller's, and r1..r5 also keep
+ * the caller's values (as in the kernel's interpreter; the verifier forbids
+ * reading them anyway). `ld_abs`/`ld_ind` likewise leave r1..r5 unchanged.
+ * A failed bpf_tail_call (falls through) leaves r0 unchanged, as the kernel's
+ * interpreter does (the helper is RET_VOID).
+ */
+
+/**
+ * Address of a function of a program (what `lddw rX, func` with src
+ * BPF_PSEUDO_FUNC loads, and what `callx` accepts): the high 32 bits are
+ * FUNC_ADDR_TAG, the low 32 bits the function's first instruction index in
+ * that program. Runtime memory pointers are below 2^32, so the two never mix.
+ * `callx` with a value below 2^32 calls the helper of that id instead (the
+ * conformance suite's meaning of `call %rN`).
+ */
+export const FUNC_ADDR_TAG = 0xbfc0de00;
+
+export const funcAddress = (pc: number): bigint => (BigInt(FUNC_ADDR_TAG) << 32n) | BigInt(pc);
+
+/**
+ * may_goto budget, as the kernel's rewrite of it: every function invocation
+ * (each frame, and each program entered by a tail call) starts a counter at
+ * BPF_MAX_LOOPS; a may_goto falls through and decrements it while it is
+ * non-zero, and jumps once it reaches zero.
+ */
+export const BPF_MAX_LOOPS = 8 * 1024 * 1024;
