@@ -1,0 +1,51 @@
+// Schema of a program type's context (`ctx`) layout: what each field of the
+// UAPI struct (struct __sk_buff, struct xdp_md, ...) allows, transcribed from
+// the kernel's per-type is_valid_access() as data. The runtime reads the same
+// tables to lay out real contexts.
+
+/**
+ * How a field may be accessed:
+ * - "exact": only loads/stores of the element size (`elem`, default the field size);
+ * - "narrow": loads of 1/2/4/8 bytes aligned inside the field (the verifier
+ *   records the full field size so the load can be widened later);
+ * - "range": any aligned access that stays inside the field (e.g. cb[]).
+ */
+export type CtxAccessMode = "exact" | "narrow" | "range";
+
+export interface CtxField {
+  name: string;
+  off: number;
+  size: number;
+  /** Element size of an array field (e.g. 4 for `__u32 remote_ip6[4]`). */
+  elem?: number;
+  read?: CtxAccessMode;
+  write?: CtxAccessMode;
+  /**
+   * Register type a load produces, as the kernel names it: "PTR_TO_PACKET",
+   * "PTR_TO_PACKET_END", "PTR_TO_PACKET_META", "PTR_TO_SOCK_COMMON_OR_NULL",
+   * "PTR_TO_SOCKET_OR_NULL". Absent: a scalar.
+   */
+  regType?: string;
+}
+
+export interface CtxLayout {
+  /** C type of the context, e.g. "struct __sk_buff". */
+  name: string;
+  size: number;
+  /** Declared fields; bytes not covered by a field are not accessible. */
+  fields: readonly CtxField[];
+  /**
+   * A flat context (pt_regs, tracepoint records, raw tracepoint args): any
+   * aligned read in [minOff, size) with no field structure.
+   */
+  flat?: { minOff: number; write: boolean; sizes?: readonly number[] };
+}
+
+/** `bpf_ctx_range_till`-style helper for consecutive u32 fields. */
+export function u32Fields(
+  start: number,
+  names: readonly string[],
+  mode: Partial<CtxField> = {},
+): CtxField[] {
+  return names.map((name, i) => ({ name, off: start + 4 * i, size: 4, read: "narrow", ...mode }));
+}

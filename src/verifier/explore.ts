@@ -1,0 +1,146 @@
+// Path exploration: the stack of branches still to verify (push_stack /
+// pop_stack), checkpoints and pruning (is_state_visited), branch counts on
+// the checkpoint tree, and the per-instruction state lines of the log.
+import type { Env } from "./env.ts";
+import { BPF_LOG_LEVEL, padChar, scratchClean, verifierStateText, vlogAlignment } from "./log.ts";
+import { statesEqual, statesMaybeLooping } from "./prune.ts";
+import { REG_LIVE_NONE } from "./regs.ts";
+import { cloneState, type VerifierState } from "./state.ts";
+
+/** Most branches waiting at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
+const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+
+/** push_stack(): queue the current state to continue at `insnIdx` later; returns the copy. */
+export function pushStack(env: Env, insnIdx: number, prevInsnIdx: number): VerifierState {
+  const st = cloneState(env.cur);
+  env.pending.push({ state: st, insnIdx, prevInsnIdx, logPos: env.log.endPos });
+  if (env.pending.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
+    env.fail(`The sequence of ${env.pending.length} jumps is too complex.`);
+  }
+  if (st.parent) st.parent.branches++;
+  return st;
+}
+
+/** update_branch_counts(): a path ended; checkpoints with no paths left become usable for pruning. */
+export function updateBranchCounts(st: VerifierState | null): void {
+  while (st) {
+    st.branches--;
+    if (st.branches > 0) break;
+    st = st.parent;
+  }
+}
+
+/** pop_stack(): resume the most recent queued branch; false when none is left. */
+export function popStack(env: Env, popLog: boolean): boolean {
+  const head = env.pending.pop();
+  if (!head) return false;
+  env.cur = head.state;
+  if (popLog) env.log.reset(head.logPos);
+  env.insnIdx = head.insnIdx;
+  env.prevInsnIdx = head.prevInsnIdx;
+  return true;
+}
+
+/** print_verifier_state() of a frame (the current one by default) into the log. */
+export function printVerifierState(env: Env, printAll: boolean, frameno = env.cur.curframe): void {
+  if (!env.log.enabled) return;
+  env.verbose(verifierStateText(env.cur, frameno, printAll, env.scratch));
+  if (!printAll) scratchClean(env.scratch);
+}
+
+/**
+ * print_insn_state(): the scratched registers after an instruction, appended
+ * to that instruction's line (`; R1_w=0`) when nothing else was printed since.
+ */
+export function printInsnState(env: Env): void {
+  if (!(env.log.level & BPF_LOG_LEVEL)) return;
+  if (env.prevLogPos && env.prevLogPos === env.log.endPos) {
+    env.log.reset(env.prevLogPos - 1);
+    env.verbose(padChar(vlogAlignment(env.prevInsnPrintPos)) + ";");
+  } else {
+    env.verbose(`${env.insnIdx}:`);
+  }
+  printVerifierState(env, false);
+}
+
+function updatePeakStates(env: Env): void {
+  const cur = env.exploredStatesSize;
+  if (cur > env.peakStates) env.peakStates = cur;
+}
+
+/**
+ * is_state_visited(): at a prune point, stop if a finished checkpoint here
+ * covers the current state (returns true), detect infinite loops, and maybe
+ * add the current state as a new checkpoint.
+ *
+ * Checkpoints are compared with every register and stack slot treated as
+ * live and every scalar as precise: sound, but prunes less than the kernel's
+ * liveness and precision tracking (that is the next step).
+ */
+export function isStateVisited(env: Env, insnIdx: number): boolean {
+  const cur = env.cur;
+  const force = env.aux[insnIdx]!.forceCheckpoint;
+  let addNewState = force;
+  if (
+    env.jmpsProcessed - env.prevJmpsProcessed >= 2 &&
+    env.insnProcessed - env.prevInsnProcessed >= 8
+  ) {
+    addNewState = true;
+  }
+  const list = env.explored.get(insnIdx) ?? [];
+  let statesCnt = 0;
+  for (let i = 0; i < list.length; i++) {
+    const sl = list[i]!;
+    statesCnt++;
+    if (sl.state.branches) {
+      // A checkpoint on the current path: looping back to an identical state never ends.
+      if (statesMaybeLooping(sl.state, cur) && statesEqual(env, sl.state, cur, true)) {
+        env.errorLine(`infinite loop detected at insn ${insnIdx}`);
+        env.verbose("cur state:" + verifierStateText(cur, cur.curframe, true, env.scratch));
+        env.verbose("old state:" + verifierStateText(sl.state, cur.curframe, true, env.scratch));
+        env.abort();
+      }
+      if (
+        !force &&
+        env.jmpsProcessed - env.prevJmpsProcessed < 20 &&
+        env.insnProcessed - env.prevInsnProcessed < 100
+      ) {
+        addNewState = false;
+      }
+    } else if (statesEqual(env, sl.state, cur, false)) {
+      sl.hitCnt++;
+      return true;
+    }
+    if (addNewState) sl.missCnt++;
+    // Checkpoints that keep missing are dropped to keep the search fast.
+    const n = force && sl.state.branches > 0 ? 64 : 3;
+    if (sl.missCnt > sl.hitCnt * n + n) {
+      list.splice(i, 1);
+      i--;
+      env.exploredStatesSize--;
+    }
+  }
+  if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
+  if (!env.bpfCapable && statesCnt > 64) return false;
+  if (!addNewState) return false;
+
+  env.totalStates++;
+  env.exploredStatesSize++;
+  updatePeakStates(env);
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  const checkpoint = cloneState(cur);
+  checkpoint.insnIdx = insnIdx;
+  checkpoint.branches = 1;
+  list.unshift({ state: checkpoint, hitCnt: 0, missCnt: 0 });
+  env.explored.set(insnIdx, list);
+  cur.parent = checkpoint;
+  cur.firstInsnIdx = insnIdx;
+  // Writes before the checkpoint are not the child's writes: clear the marks.
+  for (let j = 0; j <= cur.curframe; j++) {
+    const f = cur.frames[j]!;
+    for (let r = 0; r < 10; r++) f.regs[r]!.live = REG_LIVE_NONE;
+    for (const slot of f.stack) slot.spilled.live = REG_LIVE_NONE;
+  }
+  return false;
+}

@@ -1,0 +1,64 @@
+// What a caller tells the verifier about the program and the "kernel" it is
+// loaded into, and what the verifier returns.
+import type { Insn } from "../isa/insn.ts";
+import type { InsnAux } from "./aux.ts";
+import type { MapInfo, MapResolver } from "./map-info.ts";
+
+/** Capabilities of the loader, as in the kernel (root has both). */
+export interface VerifierCaps {
+  /** CAP_BPF: bounded loops, BPF-to-BPF calls, scalar precision, spin locks. */
+  bpf: boolean;
+  /** CAP_PERFMON: pointer leaks, uninitialised stack reads, Spectre v1/v4 bypass. */
+  perfmon: boolean;
+}
+
+/** Kernel-syntax text of one instruction for the log (without the `N: ` prefix). */
+export type InsnPrinter = (insns: readonly Insn[], idx: number) => string;
+
+export interface VerifyOptions {
+  /** `enum bpf_prog_type` (src/uapi/prog-types.ts). */
+  progType: number;
+  /** `enum bpf_attach_type`, for types whose rules depend on it. */
+  expectedAttachType?: number;
+  /** Maps referenced by pseudo-map lddw instructions, by `imm`. */
+  maps?: MapResolver | readonly MapInfo[] | ReadonlyMap<number, MapInfo>;
+  /** 0 (errors only), 1 (error path) or 2 (every insn with state); 4 adds time/stack stats. */
+  logLevel?: number;
+  /** Verify as an unprivileged user (no CAP_BPF / CAP_PERFMON). */
+  unprivileged?: boolean;
+  /** Fine-grained capabilities; overrides `unprivileged`. */
+  caps?: Partial<VerifierCaps>;
+  /** The program's license is GPL-compatible (default true). */
+  gplCompatible?: boolean;
+  /** BPF_F_STRICT_ALIGNMENT. */
+  strictAlignment?: boolean;
+  /** CPUs of the runtime (bounds bpf_get_smp_processor_id(); default 1). */
+  nrCpuIds?: number;
+  /** Prints instructions in the log; defaults to the ISA disassembler. */
+  insnPrinter?: InsnPrinter;
+}
+
+export interface VerifyStats {
+  insnsProcessed: number;
+  maxStatesPerInsn: number;
+  totalStates: number;
+  peakStates: number;
+  markRead: number;
+  /** Stack depth of each subprogram (bytes). */
+  stackDepth: number[];
+  /** Wall-clock verification time in milliseconds. */
+  ms: number;
+}
+
+export interface VerifyResult {
+  accepted: boolean;
+  /** The reason (last error line of the log) when rejected. */
+  error?: string;
+  /** Instruction being checked when rejected, -1 for whole-program errors. */
+  errorInsn?: number;
+  /** The log at the requested level (always ends with the `processed ...` line when level > 0). */
+  log: string;
+  /** Facts per instruction for later passes. */
+  aux: InsnAux[];
+  stats: VerifyStats;
+}

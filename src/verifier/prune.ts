@@ -1,0 +1,205 @@
+// State comparison for pruning (states_equal / regsafe / stacksafe): may the
+// current state stop because a finished checkpoint at the same instruction is
+// at least as general? Ids are compared up to renaming (check_ids).
+import { markUnknown, tnumEquals, tnumIn } from "./domain.ts";
+import type { Env } from "./env.ts";
+import { BPF_ADD_CONST, newReg, type RegState } from "./regs.ts";
+import { baseType, RegType } from "./reg-types.ts";
+import { BPF_REG_SIZE, isSpilledScalarReg64, StackType, type StackSlot } from "./stack.ts";
+import type { FuncState, VerifierState } from "./state.ts";
+
+/** Old id -> current id, plus a generator for "fresh" ids of zero scalar ids. */
+class IdMap {
+  private readonly map = new Map<number, number>();
+  private readonly used = new Set<number>();
+  private tmp: number;
+  constructor(base: number) {
+    this.tmp = base;
+  }
+  check(oldId: number, curId: number): boolean {
+    if (!!oldId !== !!curId) return false;
+    if (!oldId) return true;
+    const seen = this.map.get(oldId);
+    if (seen !== undefined) return seen === curId;
+    if (this.used.has(curId)) return false;
+    this.map.set(oldId, curId);
+    this.used.add(curId);
+    return true;
+  }
+  checkScalar(oldId: number, curId: number): boolean {
+    return this.check(oldId || ++this.tmp, curId || ++this.tmp);
+  }
+}
+
+/** range_within(): every bound of cur inside old's. */
+function rangeWithin(old: RegState, cur: RegState): boolean {
+  return (
+    old.umin <= cur.umin &&
+    old.umax >= cur.umax &&
+    old.smin <= cur.smin &&
+    old.smax >= cur.smax &&
+    old.u32min <= cur.u32min &&
+    old.u32max >= cur.u32max &&
+    old.s32min <= cur.s32min &&
+    old.s32max >= cur.s32max
+  );
+}
+
+/** The fields the kernel compares with memcmp up to var_off: type, off and the pointer union. */
+function pointerPartEqual(a: RegState, b: RegState): boolean {
+  return (
+    a.type === b.type &&
+    a.off === b.off &&
+    a.map === b.map &&
+    a.mapUid === b.mapUid &&
+    a.range === b.range &&
+    a.memSize === b.memSize &&
+    a.subprogno === b.subprogno
+  );
+}
+
+function boundsEqual(a: RegState, b: RegState): boolean {
+  return (
+    tnumEquals(a.varOff, b.varOff) &&
+    a.smin === b.smin &&
+    a.smax === b.smax &&
+    a.umin === b.umin &&
+    a.umax === b.umax &&
+    a.s32min === b.s32min &&
+    a.s32max === b.s32max &&
+    a.u32min === b.u32min &&
+    a.u32max === b.u32max
+  );
+}
+
+function regsExact(old: RegState, cur: RegState, ids: IdMap): boolean {
+  return (
+    pointerPartEqual(old, cur) &&
+    boundsEqual(old, cur) &&
+    ids.check(old.id, cur.id) &&
+    ids.check(old.refObjId, cur.refObjId)
+  );
+}
+
+/** regsafe(): is `old` (verified safe) at least as general as `cur`? */
+function regsafe(old: RegState, cur: RegState, ids: IdMap, exact: boolean): boolean {
+  if (exact) return regsExact(old, cur, ids);
+  if (old.type === RegType.NOT_INIT) return true;
+  if (old.type !== cur.type) return false;
+  switch (baseType(old.type)) {
+    case RegType.SCALAR_VALUE:
+      if ((old.id & BPF_ADD_CONST) !== (cur.id & BPF_ADD_CONST)) return false;
+      if (old.id & BPF_ADD_CONST && old.off !== cur.off) return false;
+      return (
+        rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff) && ids.checkScalar(old.id, cur.id)
+      );
+    case RegType.PTR_TO_MAP_KEY:
+    case RegType.PTR_TO_MAP_VALUE:
+    case RegType.PTR_TO_MEM:
+    case RegType.PTR_TO_BUF:
+    case RegType.PTR_TO_TP_BUFFER:
+      return (
+        pointerPartEqual(old, cur) &&
+        rangeWithin(old, cur) &&
+        tnumIn(old.varOff, cur.varOff) &&
+        ids.check(old.id, cur.id) &&
+        ids.check(old.refObjId, cur.refObjId)
+      );
+    case RegType.PTR_TO_PACKET_META:
+    case RegType.PTR_TO_PACKET:
+      if (old.range > cur.range) return false;
+      if (old.off !== cur.off) return false;
+      if (!ids.check(old.id, cur.id)) return false;
+      return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+    case RegType.PTR_TO_STACK:
+      return regsExact(old, cur, ids) && old.frameno === cur.frameno;
+    default:
+      return regsExact(old, cur, ids);
+  }
+}
+
+const UNBOUND = ((): RegState => {
+  const r = newReg();
+  r.type = RegType.SCALAR_VALUE;
+  markUnknown(r);
+  return r;
+})();
+
+function scalarRegForStack(env: Env, slot: StackSlot): RegState | null {
+  if (isSpilledScalarReg64(slot)) return slot.spilled;
+  for (let i = 0; i < BPF_REG_SIZE; i++) {
+    const t = slot.slotType[i];
+    if (t === StackType.MISC || (t === StackType.INVALID && env.allowUninitStack)) continue;
+    return null;
+  }
+  return UNBOUND;
+}
+
+function stacksafe(env: Env, old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
+  const oldBytes = old.stack.length * BPF_REG_SIZE;
+  const curBytes = cur.stack.length * BPF_REG_SIZE;
+  for (let i = 0; i < oldBytes; i++) {
+    const spi = Math.floor(i / BPF_REG_SIZE);
+    const k = i % BPF_REG_SIZE;
+    const oldType = old.stack[spi]!.slotType[k]!;
+    if (exact && (i >= curBytes || oldType !== cur.stack[spi]!.slotType[k])) return false;
+    if (oldType === StackType.INVALID) continue;
+    if (env.allowUninitStack && oldType === StackType.MISC) continue;
+    if (i >= curBytes) return false;
+    const oldSlot = old.stack[spi]!;
+    const curSlot = cur.stack[spi]!;
+    const oldReg = scalarRegForStack(env, oldSlot);
+    const curReg = scalarRegForStack(env, curSlot);
+    if (oldReg && curReg) {
+      if (!regsafe(oldReg, curReg, ids, exact)) return false;
+      i += BPF_REG_SIZE - 1 - k;
+      continue;
+    }
+    const curType = curSlot.slotType[k]!;
+    if (oldType === StackType.MISC && curType === StackType.ZERO) continue;
+    if (oldType !== curType) return false;
+    if (k !== BPF_REG_SIZE - 1) continue;
+    if (oldSlot.slotType[BPF_REG_SIZE - 1] === StackType.SPILL) {
+      if (!regsafe(oldSlot.spilled, curSlot.spilled, ids, exact)) return false;
+    }
+  }
+  return true;
+}
+
+/** states_equal(): `exact` for infinite-loop detection, otherwise "old covers cur". */
+export function statesEqual(
+  env: Env,
+  old: VerifierState,
+  cur: VerifierState,
+  exact: boolean,
+): boolean {
+  if (old.curframe !== cur.curframe) return false;
+  const ids = new IdMap(env.idGen);
+  if (old.refs.length !== cur.refs.length) return false;
+  for (let i = 0; i < old.refs.length; i++)
+    if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  for (let i = 0; i <= old.curframe; i++) {
+    const fo = old.frames[i]!;
+    const fc = cur.frames[i]!;
+    if (fo.callsite !== fc.callsite) return false;
+    for (let r = 0; r < fo.regs.length; r++)
+      if (!regsafe(fo.regs[r]!, fc.regs[r]!, ids, exact)) return false;
+    if (!stacksafe(env, fo, fc, ids, exact)) return false;
+  }
+  return true;
+}
+
+/** states_maybe_looping(): registers of the current frame bit-identical (cheap pre-check). */
+export function statesMaybeLooping(old: VerifierState, cur: VerifierState): boolean {
+  const fr = cur.curframe;
+  if (old.curframe !== fr) return false;
+  const a = old.frames[fr]!.regs;
+  const b = cur.frames[fr]!.regs;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (!pointerPartEqual(x, y) || !boundsEqual(x, y) || x.id !== y.id || x.refObjId !== y.refObjId)
+      return false;
+  }
+  return true;
+}

@@ -1,0 +1,188 @@
+// Register state: the scalar domain (tnum + bounds) extended with the pointer
+// part of the kernel's `struct bpf_reg_state`. Records are flat and copied field
+// by field; the verifier clones states before branching.
+import { markKnown, markUnknown, tnumIsConst, tnumSubreg, type ScalarBounds } from "./domain.ts";
+import type { MapInfo } from "./map-info.ts";
+import { RegType } from "./reg-types.ts";
+
+/** Liveness marks (only WRITTEN is printed in the current state: `R1_w`). */
+export const REG_LIVE_NONE = 0;
+export const REG_LIVE_READ32 = 1;
+export const REG_LIVE_READ64 = 2;
+export const REG_LIVE_READ = REG_LIVE_READ32 | REG_LIVE_READ64;
+export const REG_LIVE_WRITTEN = 4;
+export const REG_LIVE_DONE = 8;
+
+/**
+ * Flag in a scalar's id: the register holds the value of the registers with
+ * the same id plus `off` (from `rX = rY; rX += K`), so bounds learnt on one
+ * carry over to the other.
+ */
+export const BPF_ADD_CONST = 0x80000000;
+
+/** `subreg_def` value of a register whose upper half is known to be defined. */
+export const DEF_NOT_SUBREG = 0;
+
+export interface RegState extends ScalarBounds {
+  /** Base RegType | TypeFlag bits. */
+  type: number;
+  /** Fixed offset of a pointer (kernel `reg->off`). */
+  off: number;
+  /** Identity shared by copies: null checks and linked scalar bounds follow it. */
+  id: number;
+  /** Reference the register holds (acquired by a helper), 0 if none. */
+  refObjId: number;
+  /** The map for CONST_PTR_TO_MAP / PTR_TO_MAP_VALUE / PTR_TO_MAP_KEY. */
+  map: MapInfo | null;
+  /** Unique id of an inner map returned by a map-in-map lookup. */
+  mapUid: number;
+  /** Bytes known readable past a packet pointer; negative: AT/BEYOND_PKT_END. */
+  range: number;
+  /** Size of the memory behind PTR_TO_MEM. */
+  memSize: number;
+  /** Frame a PTR_TO_STACK points into. */
+  frameno: number;
+  /** Subprogram of a PTR_TO_FUNC. */
+  subprogno: number;
+  /** Scalar whose exact value matters for safety (precision tracking). */
+  precise: boolean;
+  /** REG_LIVE_* marks. */
+  live: number;
+  /** Index+1 of the insn that last wrote only the low 32 bits, or DEF_NOT_SUBREG. */
+  subregDef: number;
+}
+
+/** A register with no value (NOT_INIT), bounds unknown. */
+export function newReg(): RegState {
+  const r = {
+    type: RegType.NOT_INIT,
+    off: 0,
+    id: 0,
+    refObjId: 0,
+    map: null,
+    mapUid: 0,
+    range: 0,
+    memSize: 0,
+    frameno: 0,
+    subprogno: 0,
+    precise: false,
+    live: REG_LIVE_NONE,
+    subregDef: DEF_NOT_SUBREG,
+  } as unknown as RegState;
+  markUnknown(r);
+  return r;
+}
+
+/** Copy every field of `src` into `dst` (the kernel's struct assignment). */
+export function assignReg(dst: RegState, src: RegState): void {
+  dst.type = src.type;
+  dst.off = src.off;
+  dst.id = src.id;
+  dst.refObjId = src.refObjId;
+  dst.map = src.map;
+  dst.mapUid = src.mapUid;
+  dst.range = src.range;
+  dst.memSize = src.memSize;
+  dst.frameno = src.frameno;
+  dst.subprogno = src.subprogno;
+  dst.precise = src.precise;
+  dst.live = src.live;
+  dst.subregDef = src.subregDef;
+  dst.varOff = src.varOff;
+  dst.smin = src.smin;
+  dst.smax = src.smax;
+  dst.umin = src.umin;
+  dst.umax = src.umax;
+  dst.s32min = src.s32min;
+  dst.s32max = src.s32max;
+  dst.u32min = src.u32min;
+  dst.u32max = src.u32max;
+}
+
+/** copy_register_state(): like assignReg but the destination keeps its liveness marks. */
+export function copyRegState(dst: RegState, src: RegState): void {
+  const live = dst.live;
+  assignReg(dst, src);
+  dst.live = live;
+}
+
+export function cloneReg(src: RegState): RegState {
+  const r = newReg();
+  assignReg(r, src);
+  return r;
+}
+
+/** Clear the pointer part (off, map, range, mem size, ids) as __mark_reg_known does. */
+function clearPointerPart(reg: RegState): void {
+  reg.off = 0;
+  reg.map = null;
+  reg.mapUid = 0;
+  reg.range = 0;
+  reg.memSize = 0;
+  reg.subprogno = 0;
+  reg.id = 0;
+  reg.refObjId = 0;
+}
+
+/** __mark_reg_known(): value known to be `imm` (the type is left alone). */
+export function markRegKnown(reg: RegState, imm: bigint): void {
+  clearPointerPart(reg);
+  markKnown(reg, imm);
+}
+
+/** __mark_reg_known_zero(): a pointer with no offset. */
+export function markRegKnownZero(reg: RegState): void {
+  markRegKnown(reg, 0n);
+}
+
+/** __mark_reg_const_zero(): the scalar 0. */
+export function markRegConstZero(reg: RegState, bpfCapable: boolean): void {
+  markRegKnown(reg, 0n);
+  reg.type = RegType.SCALAR_VALUE;
+  reg.precise = !bpfCapable;
+}
+
+/** __mark_reg_unknown(): an unbounded scalar. */
+export function markRegUnknown(reg: RegState, bpfCapable: boolean): void {
+  clearPointerPart(reg);
+  reg.type = RegType.SCALAR_VALUE;
+  reg.frameno = 0;
+  markUnknown(reg);
+  reg.precise = !bpfCapable;
+}
+
+/** __mark_reg_not_init(). */
+export function markRegNotInit(reg: RegState, bpfCapable: boolean): void {
+  markRegUnknown(reg, bpfCapable);
+  reg.type = RegType.NOT_INIT;
+}
+
+/** A scalar register holding exactly zero (register_is_null). */
+export function regIsNull(reg: RegState): boolean {
+  return reg.type === RegType.SCALAR_VALUE && tnumIsConst(reg.varOff) && reg.varOff.value === 0n;
+}
+
+/** is_reg_const(): a scalar whose (sub)register value is known. */
+export function isRegConst(reg: RegState, subreg32: boolean): boolean {
+  return (
+    reg.type === RegType.SCALAR_VALUE && tnumIsConst(subreg32 ? tnumSubreg(reg.varOff) : reg.varOff)
+  );
+}
+
+/** reg_const_value() (unsigned). */
+export function regConstValue(reg: RegState, subreg32: boolean): bigint {
+  return subreg32 ? tnumSubreg(reg.varOff).value : reg.varOff.value;
+}
+
+/** A fake scalar register holding `imm` sign-extended to 64 bits (BPF_K operands). */
+export function constReg(imm: number): RegState {
+  const r = newReg();
+  r.type = RegType.SCALAR_VALUE;
+  markRegKnown(r, BigInt.asUintN(64, BigInt(imm)));
+  return r;
+}
+
+/** Fixed `var_off` equal to zero (pointers never moved by a variable amount). */
+export function varOffIsZero(reg: RegState): boolean {
+  return tnumIsConst(reg.varOff) && reg.varOff.value === 0n;
+}

@@ -1,0 +1,129 @@
+// verify(): the verifier's entry point, in the kernel's order (bpf_check):
+// subprograms, jump ranges, pseudo lddw resolution, the CFG walk, then the
+// abstract interpretation from the first instruction with R1 = ctx and
+// R10 = fp, and finally the call-chain stack depth. Always ends the log with
+// the `processed N insns ...` statistics line, like the kernel.
+import { formsOfCode } from "../isa/forms.ts";
+import { disasmInsn } from "../isa/disasm.ts";
+import type { Insn } from "../isa/insn.ts";
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, MAX_BPF_STACK } from "../isa/opcodes.ts";
+import { checkCfg, checkSubprogs, findSubprogs, resolvePseudoLdimm64 } from "./cfg.ts";
+import { doCheck } from "./check.ts";
+import { Env } from "./env.ts";
+import { Reject, VerifierError } from "./errors.ts";
+import { BPF_LOG_STATS, scratchAll } from "./log.ts";
+import type { InsnPrinter, VerifyOptions, VerifyResult } from "./options.ts";
+import { markRegKnownZero } from "./regs.ts";
+import { RegType } from "./reg-types.ts";
+import { BPF_MAIN_FUNC, newFuncState } from "./state.ts";
+
+/** Kernel-syntax instruction text for the log: `(b7) r0 = 0`. */
+export const defaultInsnPrinter: InsnPrinter = (insns, idx) => disasmInsn(insns, idx);
+
+/** The opcode exists at all (bpf_opcode_in_insntable); callx is an LLVM extension Linux lacks. */
+function checkOpcodes(env: Env): void {
+  for (let i = 0; i < env.insns.length; i++) {
+    const x = env.insns[i]!;
+    const forms = formsOfCode(x.code);
+    if (forms.length === 0 || forms.every((f) => f.ext === "callx")) {
+      env.fail(`unknown opcode ${x.code.toString(16).padStart(2, "0")}`);
+    }
+    if (x.code === 0x18) i++;
+  }
+}
+
+/** check_max_stack_depth(): frames of a call chain share MAX_BPF_STACK bytes. */
+function checkMaxStackDepth(env: Env): void {
+  const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
+  const walk = (sub: number, depth: number, frame: number): void => {
+    const total = depth + round(env.subprogs[sub]!.stackDepth);
+    if (total > MAX_BPF_STACK)
+      env.fail(`combined stack size of ${frame + 1} calls is ${total}. Too large`);
+    const start = env.subprogs[sub]!.start;
+    const end = env.subprogs[sub + 1]?.start ?? env.insns.length;
+    for (let i = start; i < end; i++) {
+      const x = env.insns[i]!;
+      if (x.code !== (BPF_JMP | BPF_CALL) || x.src !== BPF_PSEUDO_CALL) continue;
+      const callee = env.subprogs.findIndex((s) => s.start === i + x.imm + 1);
+      if (callee >= 0 && frame + 1 < 8) walk(callee, total, frame + 1);
+    }
+  };
+  walk(0, 0, 0);
+}
+
+function statsLine(env: Env): string {
+  return (
+    `processed ${env.insnProcessed} insns (limit 1000000) max_states_per_insn ${env.maxStatesPerInsn} ` +
+    `total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`
+  );
+}
+
+/** Verify a program; never throws for a rejected program (see `accepted`). */
+export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyResult {
+  const t0 = performance.now();
+  const env = new Env(insns, options, defaultInsnPrinter);
+  let error: string | undefined;
+  let errorInsn: number | undefined;
+  let stage: "cfg" | "check" = "cfg";
+  try {
+    if (insns.length === 0) env.fail("program has no instructions");
+    findSubprogs(env);
+    checkSubprogs(env);
+    checkOpcodes(env);
+    resolvePseudoLdimm64(env);
+    checkCfg(env);
+    stage = "check";
+    const frame = newFuncState(0, BPF_MAIN_FUNC, 0, env.bpfCapable);
+    const r1 = frame.regs[1]!;
+    r1.type = RegType.PTR_TO_CTX;
+    markRegKnownZero(r1);
+    env.cur = {
+      frames: [frame],
+      curframe: 0,
+      refs: [],
+      parent: null,
+      branches: 1,
+      insnIdx: 0,
+      firstInsnIdx: 0,
+      lastInsnIdx: -1,
+    };
+    scratchAll(env.scratch);
+    doCheck(env);
+    env.errLines = [];
+    stage = "cfg";
+    checkMaxStackDepth(env);
+  } catch (e) {
+    if (!(e instanceof Reject)) throw e;
+    error = e.reason;
+    errorInsn = stage === "check" ? env.insnIdx : -1;
+  }
+  const ms = performance.now() - t0;
+  if (env.log.level & BPF_LOG_STATS) {
+    env.verbose(`verification time ${Math.round(ms * 1000)} usec\n`);
+    env.verbose(`stack depth ${env.subprogs.map((s) => s.stackDepth).join("+")}\n`);
+  }
+  env.verbose(statsLine(env));
+  return {
+    accepted: error === undefined,
+    error,
+    errorInsn,
+    log: env.log.toString(),
+    aux: env.aux,
+    stats: {
+      insnsProcessed: env.insnProcessed,
+      maxStatesPerInsn: env.maxStatesPerInsn,
+      totalStates: env.totalStates,
+      peakStates: env.peakStates,
+      markRead: 0,
+      stackDepth: env.subprogs.map((s) => s.stackDepth),
+      ms,
+    },
+  };
+}
+
+/** Verify, throwing VerifierError (with the full log) when the program is rejected. */
+export function verifyOrThrow(insns: readonly Insn[], options: VerifyOptions): VerifyResult {
+  const r = verify(insns, options);
+  if (!r.accepted) throw new VerifierError(r.error ?? "rejected", r.log, r.errorInsn ?? -1);
+  return r;
+}
