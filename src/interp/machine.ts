@@ -122,11 +122,13 @@ class MachinePool {
   }
 }
 
-const pools = new WeakMap<ExecEnv, MachinePool>();
+// Keyed by memory, not by env: machines only need the memory, and callers that
+// build a fresh env per run (runProgram) must not leave a stack behind each time.
+const pools = new WeakMap<VmMemory, MachinePool>();
 
 export function poolFor(env: ExecEnv): MachinePool {
-  let p = pools.get(env);
-  if (!p) pools.set(env, (p = new MachinePool(env.mem)));
+  let p = pools.get(env.mem);
+  if (!p) pools.set(env.mem, (p = new MachinePool(env.mem)));
   return p;
 }
 
