@@ -12,13 +12,26 @@ export interface ValueCodec<T> {
   decode(bytes: Uint8Array): T;
 }
 
-function fixed<T>(
+function fixed<T extends number | bigint>(
   size: number,
+  min: T,
+  max: T,
   put: (dv: DataView, v: T) => void,
   get: (dv: DataView) => T,
 ): ValueCodec<T> {
   return {
     encode(v) {
+      // DataView setters wrap silently; a value out of range is a caller error.
+      if (
+        typeof v !== typeof min ||
+        v < min ||
+        v > max ||
+        (typeof v === "number" && !Number.isInteger(v))
+      )
+        throw new MapError(
+          "EINVAL",
+          `codec: ${String(v)} is not in ${String(min)}..${String(max)}`,
+        );
       const b = new Uint8Array(size);
       put(new DataView(b.buffer), v);
       return b;
@@ -31,35 +44,47 @@ function fixed<T>(
   };
 }
 
-/** Little-endian fixed-width codecs (BPF maps store host byte order). */
+/** Little-endian fixed-width codecs (BPF maps store host byte order); out-of-range values throw. */
 export const codecs = {
   u8: fixed<number>(
     1,
+    0,
+    0xff,
     (d, v) => d.setUint8(0, v),
     (d) => d.getUint8(0),
   ),
   u16: fixed<number>(
     2,
+    0,
+    0xffff,
     (d, v) => d.setUint16(0, v, true),
     (d) => d.getUint16(0, true),
   ),
   u32: fixed<number>(
     4,
+    0,
+    0xffff_ffff,
     (d, v) => d.setUint32(0, v, true),
     (d) => d.getUint32(0, true),
   ),
   i32: fixed<number>(
     4,
+    -(2 ** 31),
+    2 ** 31 - 1,
     (d, v) => d.setInt32(0, v, true),
     (d) => d.getInt32(0, true),
   ),
   u64: fixed<bigint>(
     8,
+    0n,
+    2n ** 64n - 1n,
     (d, v) => d.setBigUint64(0, v, true),
     (d) => d.getBigUint64(0, true),
   ),
   i64: fixed<bigint>(
     8,
+    -(2n ** 63n),
+    2n ** 63n - 1n,
     (d, v) => d.setBigInt64(0, v, true),
     (d) => d.getBigInt64(0, true),
   ),
