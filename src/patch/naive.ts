@@ -1,16 +1,23 @@
 // The slow, obviously-correct reference: patching the way the kernel's
 // bpf_patch_insn_data()/verifier_remove_insns() do it. Every operation builds
 // a new instruction array with the patch spliced in, then walks the whole
-// program to re-aim every jump that crosses the patch, and moves the aux
-// array, line_info, subprogram starts (and the old→new map) along with it:
-// O(program) per patch, O(n²) for a pass. It exists to check PatchList
-// against (property tests) and to measure it against (bench/patch.ts).
+// program to re-aim every jump that crosses the patch (bpf_adj_branches), and
+// moves the aux array, line_info, subprogram starts and the old→new map along
+// with it: O(program) per patch, O(n²) for a pass. It exists to check
+// PatchList against (property tests) and to measure it against
+// (bench/patch.ts), so its loops are as tight as the kernel's.
 //
-// Positions are slot indices in the current program, as in the kernel.
+// Positions are slot indices in the current program, as in the kernel. A
+// splice replaces old slots [pos, end) by `len` new ones; every old position
+// j then moves by one rule (remap): before the patch it stays, inside it goes
+// to pos (a jump to a patched instruction lands on the first new one), after
+// it shifts by len - (end - pos). Appending is a splice with pos = end, so a
+// jump to the following instruction still reaches it.
+//
 // Semantics match PatchList exactly; where the kernel leaves a case undefined
 // (a jump into deleted code) both move it to the next surviving instruction.
-// Like the kernel's probe pass, a jump distance that stops fitting 16 bits is
-// an error at the patch that causes it (PatchList only checks the final
+// Like the kernel's probe pass, a jump distance that stops fitting its field
+// is an error at the patch that causes it (PatchList only checks the final
 // program, and can rewrite an out-of-range `ja` as `gotol`).
 import type { Insn } from "../isa/index.ts";
 import { cloneInsn, LDDW } from "../isa/index.ts";
@@ -38,14 +45,9 @@ interface Line<L> {
   off: number;
 }
 
-/** One splice: new slots [pos, pos+len) replace old slots [pos, end). */
-interface Splice {
-  pos: number;
-  end: number;
-  len: number;
-  /** Where a jump to old slot `pos` lands: pos, or pos+len when the patch is appended. */
-  landing: (old: number) => number;
-}
+/** New position of old slot j after replacing [pos, end) by end - pos + delta slots. */
+const remap = (j: number, pos: number, end: number, delta: number): number =>
+  j < pos ? j : j < end ? pos : j + delta;
 
 export class NaivePatcher<
   A,
@@ -57,7 +59,7 @@ export class NaivePatcher<
   /** Per slot: original slot whose aux it carries, or -1. */
   private orig: number[];
   /** Per original slot: where a jump to it lands now (-1 for second lddw slots). */
-  private landing: number[];
+  private readonly landing: number[];
   private subprogs: Subprog<F>[];
   private lines: Line<L>[];
 
@@ -72,9 +74,8 @@ export class NaivePatcher<
     const starts = new Uint8Array(this.insns.length);
     markStarts(this.insns, starts, "program");
     this.landing = this.orig.map((i) => (starts[i] ? i : -1));
-    const funcs = program.funcInfo ?? [];
     this.subprogs = layout.subprogStarts.map((start) => ({ start, func: undefined }));
-    funcs.forEach((f, j) => (this.subprogs[layout.funcSubprog[j]!]!.func = f));
+    (program.funcInfo ?? []).forEach((f, j) => (this.subprogs[layout.funcSubprog[j]!]!.func = f));
     this.lines = (program.lineInfo ?? []).map((rec) => ({ rec, off: rec.insnOff }));
   }
 
@@ -94,23 +95,16 @@ export class NaivePatcher<
     this.checkTargets(opts?.targets);
     const k = resolveKeep(seq, starts, opts?.keep);
     const from = this.aux[pos]!;
-    const keptHi = seq[k]!.code === LDDW;
+    const keptHi = seq[k]!.code === LDDW && w === 2;
     const aux: A[] = [];
     const orig: number[] = [];
     for (let j = 0; j < seq.length; j++) {
-      if (j === k) {
-        aux.push(from);
-        orig.push(this.orig[pos]!);
-      } else if (j === k + 1 && keptHi && w === 2) {
-        aux.push(this.aux[pos + 1]!);
-        orig.push(this.orig[pos + 1]!);
-      } else {
-        aux.push(this.options.newAux(from));
-        orig.push(-1);
-      }
+      const kept = j === k || (j === k + 1 && keptHi);
+      aux.push(kept ? this.aux[pos + j - k]! : this.options.newAux(from));
+      orig.push(kept ? this.orig[pos + j - k]! : -1);
     }
-    const sp = { pos, end: pos + w, len: seq.length, landing: () => pos };
-    this.splice(sp, seq, starts, aux, orig, pos + seq.length, opts?.targets);
+    const fresh = this.fresh(seq, starts, opts?.targets, pos, pos + w, seq.length - w);
+    this.splice(pos, pos + w, fresh, aux, orig);
   }
 
   /** Insert seq before slot pos (which keeps its aux); jumps to pos land on seq[0]. */
@@ -119,22 +113,18 @@ export class NaivePatcher<
     const starts = checkSeq(seq, opts?.targets);
     this.checkTargets(opts?.targets);
     const from = this.aux[pos]!;
-    const body = this.insns.slice(pos, pos + w);
-    const all = [...seq, ...body];
-    const aux = [...seq.map(() => this.options.newAux(from)), ...this.aux.slice(pos, pos + w)];
-    const orig = [...seq.map(() => -1), ...this.orig.slice(pos, pos + w)];
-    // The moved instruction keeps its own absolute target.
-    const n = seq.length;
-    const targets: (number | undefined)[] = [...(opts?.targets ?? [])];
-    targets.length = n + w;
+    const fresh = this.fresh(seq, starts, opts?.targets, pos, pos + w, seq.length);
+    // The instruction itself moves behind the sequence and keeps its target.
+    const body = this.insns.slice(pos, pos + w).map(cloneInsn);
     const x = body[0]!;
     const kind = targetKind(x.code, x.src);
-    if (kind !== TargetKind.None) targets[n] = pos + distanceOf(x, kind) + 1;
-    const allStarts = new Uint8Array(n + w);
-    allStarts.set(starts.subarray(0, n));
-    allStarts[n] = 1;
-    const sp = { pos, end: pos + w, len: n + w, landing: () => pos };
-    this.splice(sp, all, allStarts, aux, orig, pos + n, targets);
+    if (kind !== TargetKind.None) {
+      const t = remap(pos + distanceOf(x, kind) + 1, pos, pos + w, seq.length);
+      this.setDistance(x, kind, t - (pos + seq.length) - 1, pos + seq.length);
+    }
+    const aux = seq.map(() => this.options.newAux(from)).concat(this.aux.slice(pos, pos + w));
+    const orig = seq.map(() => -1).concat(this.orig.slice(pos, pos + w));
+    this.splice(pos, pos + w, fresh.concat(body), aux, orig);
   }
 
   /** Insert seq after the instruction at slot pos. */
@@ -143,11 +133,14 @@ export class NaivePatcher<
     const starts = checkSeq(seq, opts?.targets);
     this.checkTargets(opts?.targets);
     const from = this.aux[pos]!;
-    const aux = seq.map(() => this.options.newAux(from));
-    const orig = seq.map(() => -1);
-    const n = seq.length;
-    const sp = { pos: at, end: at, len: n, landing: (old: number) => old + n };
-    this.splice(sp, seq, starts, aux, orig, at + n, opts?.targets);
+    const fresh = this.fresh(seq, starts, opts?.targets, at, at, seq.length);
+    this.splice(
+      at,
+      at,
+      fresh,
+      seq.map(() => this.options.newAux(from)),
+      seq.map(() => -1),
+    );
   }
 
   /** Remove slots [pos, pos+count) (whole instructions). */
@@ -161,38 +154,37 @@ export class NaivePatcher<
     ) {
       throw new PatchError(`cannot delete slots [${pos}, ${end})`);
     }
-    const newLen = this.insns.length - count;
-    const map = (j: number): number => (j < pos ? j : j < end ? pos : j - count);
-    const oldTargets = this.absoluteTargets();
-    this.insns = [...this.insns.slice(0, pos), ...this.insns.slice(end)];
-    this.aux = [...this.aux.slice(0, pos), ...this.aux.slice(end)];
-    this.orig = [...this.orig.slice(0, pos), ...this.orig.slice(end)];
-    this.retarget(oldTargets, (i) => (i < pos ? i : i + count), map);
-    this.landing = this.landing.map((l) => (l < 0 ? l : map(l)));
-
     // line_info: per subprogram, the last record in the deleted range moves to
     // the first surviving instruction if that is still in the subprogram and
-    // has no record of its own (bpf_adj_linfo_after_remove).
-    const oldSubOf = this.subprogIndexer();
+    // has no record of its own (bpf_adj_linfo_after_remove). Decide before the
+    // splice moves everything.
+    const oldStarts = this.subprogs.map((s) => s.start);
+    const subOf = (slot: number): number => {
+      let j = 0;
+      while (j + 1 < oldStarts.length && oldStarts[j + 1]! <= slot) j++;
+      return j;
+    };
     const hasOwn = this.lines.some((l) => l.off === end);
-    const inRange = this.lines.filter((l) => l.off >= pos && l.off < end);
+    const inRange = new Set<Line<L>>();
     const lastInRange = new Map<number, Line<L>>();
-    for (const l of inRange) lastInRange.set(oldSubOf(l.off), l);
+    for (const l of this.lines) {
+      if (l.off < pos || l.off >= end) continue;
+      inRange.add(l);
+      lastInRange.set(subOf(l.off), l);
+    }
 
     const oldSubs = this.subprogs;
-    for (const sp of oldSubs) sp.start = map(sp.start);
-    this.subprogs = oldSubs.filter((sp, j) => {
-      const nextStart = j + 1 < oldSubs.length ? oldSubs[j + 1]!.start : newLen;
-      return sp.start < nextStart;
-    });
-    const survivors = new Set<Line<L>>();
+    this.splice(pos, end, [], [], []);
+    const newLen = this.insns.length;
+    const startAfter = (j: number): number =>
+      j + 1 < oldSubs.length ? oldSubs[j + 1]!.start : newLen;
+    // A subprogram left with no instruction goes, with its func_info.
+    this.subprogs = oldSubs.filter((s, j) => s.start < startAfter(j));
+    const keep = new Set<Line<L>>();
     for (const [sub, l] of lastInRange) {
-      const start = oldSubs[sub]!.start;
-      const endOfSub = sub + 1 < oldSubs.length ? oldSubs[sub + 1]!.start : newLen;
-      if (!hasOwn && pos >= start && pos < endOfSub) survivors.add(l);
+      if (!hasOwn && pos >= oldSubs[sub]!.start && pos < startAfter(sub)) keep.add(l);
     }
-    this.lines = this.lines.filter((l) => !(l.off >= pos && l.off < end) || survivors.has(l));
-    for (const l of this.lines) l.off = map(l.off);
+    this.lines = this.lines.filter((l) => !inRange.has(l) || keep.has(l));
   }
 
   /** Change the single-slot instruction at pos; a jump keeps its target unless one is given. */
@@ -205,6 +197,7 @@ export class NaivePatcher<
     const kind = targetKind(x.code, x.src);
     const y = cloneInsn(x);
     if (kind !== TargetKind.None) {
+      if (target !== undefined) this.checkSlot(target);
       const t =
         target ?? (oldKind === TargetKind.None ? undefined : pos + distanceOf(old, oldKind) + 1);
       if (t === undefined) throw new PatchError(`setInsn: insn ${pos} did not jump; give a target`);
@@ -218,20 +211,19 @@ export class NaivePatcher<
   /** The patched program, in the same shape PatchList.linearize() returns. */
   result(): PatchedProgram<A, F, L> {
     const len = this.insns.length;
-    const starts = new Uint8Array(len);
-    markStarts(this.insns, starts, "result");
     for (let i = 0; i < len; i++) {
-      if (!starts[i]) continue;
       const x = this.insns[i]!;
       const kind = targetKind(x.code, x.src);
-      if (kind === TargetKind.None) continue;
-      const t = i + distanceOf(x, kind) + 1;
-      if (t >= len) {
-        const origin = this.orig[i]! < 0 ? "inserted" : `original insn ${this.orig[i]}`;
-        throw new PatchError(
-          `jump at insn ${i} (${origin}) targets insn ${t}, past the end of the ${len}-insn program`,
-        );
+      if (kind !== TargetKind.None) {
+        const t = i + distanceOf(x, kind) + 1;
+        if (t >= len) {
+          const origin = this.orig[i]! < 0 ? "inserted" : `original insn ${this.orig[i]}`;
+          throw new PatchError(
+            `jump at insn ${i} (${origin}) targets insn ${t}, past the end of the ${len}-insn program`,
+          );
+        }
       }
+      if (x.code === LDDW) i++;
     }
     return {
       insns: this.insns.map(cloneInsn),
@@ -247,77 +239,68 @@ export class NaivePatcher<
   // ---- internals ----------------------------------------------------------
 
   /**
-   * Splice `seq` in for old slots [pos, end) and fix up everything: jumps
-   * outside the patch are re-aimed (a jump to old `pos` lands per
-   * sp.landing), jumps inside it resolve locally, to `after`, or to an
-   * explicit old slot; aux/orig come from the caller; subprogram starts,
-   * line_info and the landing map move with the same mapping.
+   * Copies of the sequence's instructions, placed at new slot pos. Local
+   * distances stay as they are (the sequence is contiguous, and "just past
+   * it" is where old slot `end` lands); explicit targets (old slots) are
+   * remapped as for the splice of [pos, end) that grows the program by delta.
    */
-  private splice(
-    sp: Splice,
+  private fresh(
     seq: readonly Insn[],
     starts: Uint8Array,
-    aux: A[],
-    orig: number[],
-    after: number,
-    targets?: readonly (number | undefined)[],
-  ): void {
-    const { pos, end, len } = sp;
-    const delta = len - (end - pos);
-    const map = (j: number): number =>
-      j < pos ? j : j === pos ? sp.landing(j) : j < end ? pos : j + delta;
-    const oldTargets = this.absoluteTargets();
-    const fresh = seq.map(cloneInsn);
-    this.insns = [...this.insns.slice(0, pos), ...fresh, ...this.insns.slice(end)];
-    this.aux = [...this.aux.slice(0, pos), ...aux, ...this.aux.slice(end)];
-    this.orig = [...this.orig.slice(0, pos), ...orig, ...this.orig.slice(end)];
-    this.retarget(oldTargets, (i) => (i < pos ? i : i >= pos + len ? i - delta : -1), map);
-    for (let j = 0; j < len; j++) {
-      const x = fresh[j]!;
-      const kind = starts[j] ? targetKind(x.code, x.src) : TargetKind.None;
-      if (kind === TargetKind.None) continue;
-      const explicit = targets?.[j];
-      const local = j + distanceOf(x, kind) + 1;
-      const t = explicit !== undefined ? map(explicit) : local === len ? after : pos + local;
-      this.setDistance(x, kind, t - (pos + j) - 1, pos + j);
-    }
-    this.landing = this.landing.map((l) => (l < 0 ? l : map(l)));
-    for (const s of this.subprogs) s.start = map(s.start);
-    for (const l of this.lines) l.off = map(l.off);
-  }
-
-  /** Absolute target (old slot) of every jump, -1 elsewhere; read before a splice. */
-  private absoluteTargets(): Int32Array {
-    const out = new Int32Array(this.insns.length).fill(-1);
-    for (let i = 0; i < this.insns.length; i++) {
-      const x = this.insns[i]!;
-      const kind = targetKind(x.code, x.src);
-      if (kind !== TargetKind.None) out[i] = i + distanceOf(x, kind) + 1;
-      if (x.code === LDDW) i++;
+    targets: readonly (number | undefined)[] | undefined,
+    pos: number,
+    end: number,
+    delta: number,
+  ): Insn[] {
+    const out = seq.map(cloneInsn);
+    if (targets) {
+      for (let j = 0; j < seq.length; j++) {
+        const t = targets[j];
+        if (t === undefined || !starts[j]) continue;
+        const x = out[j]!;
+        this.setDistance(
+          x,
+          targetKind(x.code, x.src),
+          remap(t, pos, end, delta) - (pos + j) - 1,
+          pos + j,
+        );
+      }
     }
     return out;
   }
 
   /**
-   * Re-aim every jump in the new array: oldIndex(i) is the old slot of new
-   * slot i (-1 inside the patch, which the caller resolves), map sends an old
-   * target slot to its new slot.
+   * Replace old slots [pos, end) by `fresh` (already aimed) and fix up
+   * everything else: copy the arrays, re-aim every jump outside the patch,
+   * move the landing map, subprogram starts and line_info.
    */
-  private retarget(
-    oldTargets: Int32Array,
-    oldIndex: (i: number) => number,
-    map: (j: number) => number,
-  ): void {
-    for (let i = 0; i < this.insns.length; i++) {
-      const oi = oldIndex(i);
-      if (oi < 0) continue;
-      const t = oldTargets[oi]!;
-      if (t >= 0) {
-        const x = this.insns[i]!;
-        this.setDistance(x, targetKind(x.code, x.src), map(t) - i - 1, i);
+  private splice(pos: number, end: number, fresh: Insn[], aux: A[], orig: number[]): void {
+    const len = fresh.length;
+    const delta = len - (end - pos);
+    this.insns = this.insns.slice(0, pos).concat(fresh, this.insns.slice(end));
+    this.aux = this.aux.slice(0, pos).concat(aux, this.aux.slice(end));
+    this.orig = this.orig.slice(0, pos).concat(orig, this.orig.slice(end));
+    const insns = this.insns;
+    for (let i = 0; i < insns.length; i++) {
+      if (i === pos && len > 0) {
+        i = pos + len - 1; // the patch is aimed already
+        continue;
       }
-      if (this.insns[i]!.code === LDDW) i++;
+      const x = insns[i]!;
+      const kind = targetKind(x.code, x.src);
+      if (kind !== TargetKind.None) {
+        const oi = i < pos ? i : i - delta;
+        const t = remap(oi + distanceOf(x, kind) + 1, pos, end, delta);
+        this.setDistance(x, kind, t - i - 1, i);
+      }
+      if (x.code === LDDW) i++;
     }
+    const landing = this.landing;
+    for (let k = 0; k < landing.length; k++) {
+      if (landing[k]! >= 0) landing[k] = remap(landing[k]!, pos, end, delta);
+    }
+    for (const s of this.subprogs) s.start = remap(s.start, pos, end, delta);
+    for (const l of this.lines) l.off = remap(l.off, pos, end, delta);
   }
 
   private setDistance(x: Insn, kind: TargetKind, d: number, at: number): void {
@@ -351,15 +334,5 @@ export class NaivePatcher<
   private widthAt(pos: number): number {
     this.checkSlot(pos);
     return this.insns[pos]!.code === LDDW ? 2 : 1;
-  }
-
-  /** Slot → index of the subprogram containing it, in the current layout. */
-  private subprogIndexer(): (slot: number) => number {
-    const starts = this.subprogs.map((s) => s.start);
-    return (slot) => {
-      let j = 0;
-      while (j + 1 < starts.length && starts[j + 1]! <= slot) j++;
-      return j;
-    };
   }
 }
