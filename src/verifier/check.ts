@@ -7,7 +7,6 @@ import {
   BPF_ALU64,
   BPF_ATOMIC,
   BPF_CALL,
-  BPF_COMPLEXITY_LIMIT_INSNS,
   BPF_EXIT,
   BPF_HELPER_CALL,
   BPF_IMM,
@@ -60,7 +59,7 @@ export function doCheck(env: Env): void {
     if (idx >= insns.length) env.fail(`invalid insn idx ${idx} insn_cnt ${insns.length}`);
     const insn = insns[idx]!;
     const cls = opClass(insn.code);
-    if (++env.insnProcessed > BPF_COMPLEXITY_LIMIT_INSNS) {
+    if (++env.insnProcessed > env.insnLimit) {
       env.fail(`BPF program is too large. Processed ${env.insnProcessed} insn`);
     }
     env.cur.lastInsnIdx = env.prevInsnIdx;

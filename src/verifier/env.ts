@@ -3,6 +3,7 @@
 // and the log with its bookkeeping. Checks receive it and report failures
 // through `fail()`, which logs the kernel's message and aborts the path.
 import type { Insn } from "../isa/insn.ts";
+import { BPF_COMPLEXITY_LIMIT_INSNS } from "../isa/opcodes.ts";
 import { newInsnAux, type InsnAux } from "./aux.ts";
 import { ctxLayoutFor, type CtxLayout } from "./ctx/index.ts";
 import { Reject } from "./errors.ts";
@@ -60,6 +61,7 @@ export class Env {
   readonly bypassSpecV4: boolean;
   /** CPUs of the runtime: bounds bpf_get_smp_processor_id(). */
   readonly nrCpuIds: number;
+  readonly insnLimit: number;
 
   subprogs: SubprogInfo[] = [];
   cur!: VerifierState;
@@ -104,6 +106,7 @@ export class Env {
     this.gplCompatible = opts.gplCompatible ?? true;
     this.strictAlignment = opts.strictAlignment ?? false;
     this.nrCpuIds = opts.nrCpuIds ?? 1;
+    this.insnLimit = opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
   }
 
   /** Write to the log (no-op at level 0). */

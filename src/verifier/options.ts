@@ -32,6 +32,11 @@ export interface VerifyOptions {
   gplCompatible?: boolean;
   /** BPF_F_STRICT_ALIGNMENT. */
   strictAlignment?: boolean;
+  /**
+   * Instructions the verifier may process before giving up (the kernel's
+   * BPF_COMPLEXITY_LIMIT_INSNS, 1M). Lower it for tests and tools.
+   */
+  insnLimit?: number;
   /** CPUs of the runtime (bounds bpf_get_smp_processor_id(); default 1). */
   nrCpuIds?: number;
   /** Prints instructions in the log; defaults to the ISA disassembler. */

@@ -53,7 +53,7 @@ function checkMaxStackDepth(env: Env): void {
 
 function statsLine(env: Env): string {
   return (
-    `processed ${env.insnProcessed} insns (limit 1000000) max_states_per_insn ${env.maxStatesPerInsn} ` +
+    `processed ${env.insnProcessed} insns (limit ${env.insnLimit}) max_states_per_insn ${env.maxStatesPerInsn} ` +
     `total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`
   );
 }

@@ -1,0 +1,34 @@
+// Runs every verifier case of test/verifier/cases/*.ts: privileged verdicts
+// and messages, and unprivileged ones where a case states them.
+import { describe, expect, it } from "vitest";
+import { errorMatches, runCase, type VerifierCase } from "./harness.ts";
+import { cases as alu } from "./cases/alu.ts";
+import { cases as cfg } from "./cases/cfg.ts";
+import { cases as stack } from "./cases/stack.ts";
+
+const AREAS: Record<string, VerifierCase[]> = { cfg, alu, stack };
+
+for (const [area, cases] of Object.entries(AREAS)) {
+  describe(`verifier cases: ${area}`, () => {
+    for (const c of cases) {
+      it(c.name, () => {
+        const { r, insns } = runCase(c, false);
+        if (c.err === undefined) {
+          expect(r.error, `expected accept; log:\n${runCase(c, false, 2).r.log}`).toBeUndefined();
+        } else {
+          expect(errorMatches(r.error, c.err), `expected '${c.err}', got '${r.error}'`).toBe(true);
+        }
+        c.check?.(r, insns);
+        if (c.unpriv !== undefined) {
+          const u = runCase(c, true).r;
+          if (c.unpriv === "ok") expect(u.error, "expected unprivileged accept").toBeUndefined();
+          else
+            expect(
+              errorMatches(u.error, c.unpriv),
+              `unpriv: expected '${c.unpriv}', got '${u.error}'`,
+            ).toBe(true);
+        }
+      });
+    }
+  });
+}
