@@ -16,8 +16,8 @@ export function fixupDatasecs(btf: Btf, elf: ElfFile): Btf {
     const sec = elf.section(t.name);
     if (!sec) continue;
     const symByName = new Map<string, number>();
-    for (const s of elf.symbols) {
-      if (s.shndx === sec.index && s.type !== STT_SECTION && s.name) symByName.set(s.name, s.value);
+    for (const s of elf.symbolsIn(sec.index)) {
+      if (s.type !== STT_SECTION && s.name) symByName.set(s.name, s.value);
     }
     const vars = t.vars.map((v) => {
       const varType = types[v.type];

@@ -21,6 +21,9 @@ export interface ObjectLayout {
 
 const utf8 = new TextDecoder("utf-8");
 
+/** Largest global data section accepted (a map value this big is far past any kernel's limit already). */
+export const MAX_GLOBAL_DATA = 256 * 1024 * 1024;
+
 function dataSource(sec: ElfSection): DataSource | undefined {
   const n = sec.name;
   if (sec.type === SHT_NOBITS) return n === ".bss" || n.startsWith(".bss.") ? "bss" : undefined;
@@ -76,7 +79,15 @@ export function classifySections(elf: ElfFile): ObjectLayout {
       layout.code.push(sec);
     } else {
       const source = dataSource(sec);
-      if (source && sec.size > 0) layout.data.push({ section: sec, source });
+      if (!source || sec.size === 0) continue;
+      // NOBITS sizes are not bounded by the file; keep a corrupt one from allocating gigabytes.
+      if (sec.size > MAX_GLOBAL_DATA) {
+        throw new ElfError(
+          `global data section '${n}' is ${sec.size} bytes, more than the ${MAX_GLOBAL_DATA}-byte limit`,
+          sec.headerOffset + 32,
+        );
+      }
+      layout.data.push({ section: sec, source });
     }
   }
   for (const sec of elf.sections) {

@@ -96,7 +96,7 @@ export function loadCollectionSpec(bytes: Uint8Array, opts: LoadOptions = {}): C
     sections.set(sec.index, {
       sec,
       insns,
-      funcs: sectionFunctions(sec, elf.symbols),
+      funcs: sectionFunctions(sec, elf.symbolsIn(sec.index)),
       relocs: codeRelocations(elf, sec, insns, targets),
       funcInfo: extFor(ext?.funcInfo, sec.name),
       lineInfo: extFor(ext?.lineInfo, sec.name),

@@ -225,9 +225,24 @@ export function btfMapInitialisers(
   maps: readonly BtfMap[],
   codeSections: ReadonlySet<number>,
 ): void {
+  const byOffset = new Map(maps.map((m) => [m.offset, m]));
+  const sorted = [...maps].sort((a, b) => a.offset - b.offset);
+  const containing = (off: number): BtfMap | undefined => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    let best: BtfMap | undefined;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (sorted[mid]!.offset <= off) {
+        best = sorted[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return best && off < best.offset + best.size ? best : undefined;
+  };
   for (const r of elf.relocationsFor(sec.index)) {
     const sym = elf.symbols[r.symbol]!;
-    const outer = maps.find((m) => r.offset >= m.offset && r.offset < m.offset + m.size);
+    const outer = containing(r.offset);
     if (!outer)
       throw new ElfError(
         `.maps relocation at offset ${r.offset} is not inside any map definition`,
@@ -257,7 +272,7 @@ export function btfMapInitialisers(
     if (sym.shndx === sec.index) {
       if (!isMapInMap(outer.spec.type))
         throw new ElfError(`map '${name}': map initialiser for a non map-in-map`, r.fileOffset);
-      const inner = maps.find((m) => m.offset === sym.value);
+      const inner = byOffset.get(sym.value);
       if (!inner)
         throw new ElfError(
           `map '${name}': can't find inner map '${sym.name}' at offset ${sym.value}`,

@@ -33,8 +33,9 @@ export function legacyMaps(
 ): LegacyMap[] {
   const out: LegacyMap[] = [];
   for (const sec of sections) {
-    const syms = elf.symbols
-      .filter((s) => s.shndx === sec.index && s.type !== STT_SECTION && s.name !== "")
+    const syms = elf
+      .symbolsIn(sec.index)
+      .filter((s) => s.type !== STT_SECTION && s.name !== "")
       .sort((a, b) => a.value - b.value || (a.name < b.name ? -1 : 1));
     if (syms.length === 0) continue;
     if (sec.size === 0 || sec.size % syms.length !== 0) {

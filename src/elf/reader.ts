@@ -310,18 +310,42 @@ export class ElfFile {
     return this.byName.get(name);
   }
 
+  private bySection: Map<number, ElfSymbol[]> | undefined;
+
+  /** Symbols defined in section `index`, in symbol table order (grouped once, so lookups stay linear overall). */
+  symbolsIn(index: number): readonly ElfSymbol[] {
+    if (!this.bySection) {
+      const m = new Map<number, ElfSymbol[]>();
+      for (const s of this.symbols) {
+        const list = m.get(s.shndx);
+        if (list) list.push(s);
+        else m.set(s.shndx, [s]);
+      }
+      this.bySection = m;
+    }
+    return this.bySection.get(index) ?? [];
+  }
+
   /**
    * The SHT_REL entries that apply to section `target`, in file order. SHT_RELA
    * is not used by the BPF backend; callers that care reject it themselves.
    */
   relocationsFor(target: number): ElfRel[] {
-    const out: ElfRel[] = [];
-    for (const sec of this.sections) {
-      if (sec.type !== SHT_REL || sec.info !== target) continue;
-      out.push(...this.readRel(sec));
+    if (!this.relByTarget) {
+      this.relByTarget = new Map();
+      for (const sec of this.sections) {
+        if (sec.type !== SHT_REL) continue;
+        const list = this.relByTarget.get(sec.info);
+        if (list) list.push(sec);
+        else this.relByTarget.set(sec.info, [sec]);
+      }
     }
+    const out: ElfRel[] = [];
+    for (const sec of this.relByTarget.get(target) ?? []) out.push(...this.readRel(sec));
     return out;
   }
+
+  private relByTarget: Map<number, ElfSection[]> | undefined;
 
   private readRel(sec: ElfSection): ElfRel[] {
     if (sec.entsize !== REL_SIZE) {
