@@ -511,14 +511,19 @@ const isPtrCastFunction = (name: string): boolean =>
     "skc_to_tcp_request_sock",
   ].includes(name);
 
-/** Look up the prototype; the three kernel messages distinguish unknown ids and disallowed helpers. */
+/**
+ * Look up the prototype (get_helper_proto). Ids outside enum bpf_func_id are
+ * invalid; helpers the program type may not call are reported as such;
+ * "unknown func" remains for allowed helpers whose prototype this table
+ * does not describe yet.
+ */
 function getHelperProto(env: Env, id: number): HelperProto {
-  const name = helperName(id);
+  const name = id === 0 ? "bpf_unspec" : helperName(id);
   if (name === undefined) env.fail(`invalid func unknown#${id}`);
+  if (!env.helpers.has(name.slice(4)))
+    env.fail(`program of this type cannot use helper ${name}#${id}`);
   const proto = helperProtoById(id);
   if (!proto) env.fail(`unknown func ${name}#${id}`);
-  if (!env.helpers.has(proto.name))
-    env.fail(`program of this type cannot use helper ${name}#${id}`);
   return proto;
 }
 

@@ -4,9 +4,11 @@ import { describe, expect, it } from "vitest";
 import { errorMatches, runCase, type VerifierCase } from "./harness.ts";
 import { cases as alu } from "./cases/alu.ts";
 import { cases as cfg } from "./cases/cfg.ts";
+import { cases as helpers } from "./cases/helpers.ts";
+import { cases as maps } from "./cases/maps.ts";
 import { cases as stack } from "./cases/stack.ts";
 
-const AREAS: Record<string, VerifierCase[]> = { cfg, alu, stack };
+const AREAS: Record<string, VerifierCase[]> = { cfg, alu, stack, maps, helpers };
 
 for (const [area, cases] of Object.entries(AREAS)) {
   describe(`verifier cases: ${area}`, () => {

@@ -20,6 +20,8 @@ export interface VerifierCase {
   err?: string;
   /** Also verify unprivileged: "ok" = accepted, else an error line. */
   unpriv?: "ok" | string;
+  /** License is GPL-compatible (default true). */
+  gpl?: boolean;
   /** Lower instruction budget for cases about the complexity limit (default 1M, the kernel's). */
   insnLimit?: number;
   /** Extra assertions on the privileged result. */
@@ -73,6 +75,7 @@ export function runCase(
     unprivileged,
     logLevel,
     insnLimit: c.insnLimit,
+    gplCompatible: c.gpl ?? true,
   });
   return { r, insns };
 }

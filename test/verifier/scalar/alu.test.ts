@@ -23,6 +23,7 @@ import {
 } from "../../../src/isa/opcodes.ts";
 import {
   boundsContain,
+  boundsSync,
   boundsViolation,
   cloneBounds,
   coerceToSize,
@@ -34,9 +35,10 @@ import {
   type ScalarBounds,
 } from "../../../src/verifier/bounds.ts";
 import { aluRef, movsxRef, M64 } from "./ref.ts";
+import { refBoundsSync } from "./ref-sync.ts";
 import { sampleArb, u64Arb } from "./gen.ts";
 
-const RUNS = 250;
+const RUNS = 150;
 
 function check(after: ScalarBounds, before: ScalarBounds, expected: bigint, what: string): void {
   if (!boundsContain(after, expected))
@@ -181,6 +183,21 @@ describe("narrowing", () => {
         },
       ),
       { numRuns: RUNS },
+    );
+  });
+});
+
+describe("optimised sync", () => {
+  it("gives the same record as a straight transcription of reg_bounds_sync", () => {
+    fc.assert(
+      fc.property(sampleArb, (d) => {
+        const fast = cloneBounds(d.b);
+        const slow = cloneBounds(d.b);
+        boundsSync(fast);
+        refBoundsSync(slow);
+        expect(fast).toEqual(slow);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -46,7 +46,7 @@ const OPS: [string, number][] = [
   ["jset", BPF_JSET],
 ];
 
-const RUNS = 250;
+const RUNS = 120;
 
 /** A source that is a constant half of the time: JNE/JSET refine only against constants. */
 const srcArb = fc.oneof(sampleArb, constSampleArb);
