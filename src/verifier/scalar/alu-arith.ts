@@ -3,7 +3,12 @@
 // twins). They work on a Lane, the four range ends of one width, and leave
 // var_off and the other width to the caller.
 import type { Lane } from "./bounds.ts";
-import { maxBig, minBig, type Width } from "./int.ts";
+import * as int from "./int.ts";
+import type { Width } from "./int.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const { maxBig, minBig } = int;
 
 function unboundedSigned(d: Lane, w: Width): void {
   d.smin = w.smin;

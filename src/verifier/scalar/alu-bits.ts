@@ -1,26 +1,20 @@
 // Range rules for and/or/xor and the shifts. var_off has already been (for
 // and/or/xor) or is here (for shifts) computed bitwise; the ranges are then
 // derived from it, as in the kernel's scalar{32,}_min_max_{and,or,xor,lsh,rsh,arsh}.
-import {
-  markKnown,
-  markKnown32,
-  markUnbounded32,
-  markUnbounded64,
-  readLane,
-  writeLane,
-  newLane,
-  type ScalarBounds,
-} from "./bounds.ts";
-import { U32_MAX, U64_MAX, W32, W64, maxBig, minBig, s32, type Width } from "./int.ts";
-import {
-  tnumArshift,
-  tnumLshift,
-  tnumRshift,
-  tnumSubreg,
-  tnumSubregIsConst,
-  tnumIsConst,
-} from "./tnum.ts";
-import { updateReg32Bounds, updateRegBounds } from "./sync.ts";
+import * as bd from "./bounds.ts";
+import type { ScalarBounds } from "./bounds.ts";
+import * as int from "./int.ts";
+import type { Width } from "./int.ts";
+import * as tn from "./tnum.ts";
+import * as sy from "./sync.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const { markKnown, markKnown32, markUnbounded32, markUnbounded64, readLane, writeLane, newLane } =
+  bd;
+const { U32_MAX, U64_MAX, W32, W64, maxBig, minBig, s32 } = int;
+const { tnumArshift, tnumLshift, tnumRshift, tnumSubreg, tnumSubregIsConst, tnumIsConst } = tn;
+const { updateReg32Bounds, updateRegBounds } = sy;
 
 export type BitOp = "and" | "or" | "xor";
 

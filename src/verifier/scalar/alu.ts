@@ -2,7 +2,22 @@
 // destination (adjust_scalar_min_max_vals plus the BPF_NEG/BPF_END cases).
 // Which ops need a constant source is data (SOURCE_RULE); what each op does
 // is one small rule per op in RULES, indexed by the op bits.
-import {
+import * as op from "../../isa/opcodes.ts";
+import * as ar from "./alu-arith.ts";
+import * as ab from "./alu-bits.ts";
+import type { BitOp } from "./alu-bits.ts";
+import * as bd from "./bounds.ts";
+import type { Lane, ScalarBounds } from "./bounds.ts";
+import * as co from "./coerce.ts";
+import { ScalarDomainError } from "./errors.ts";
+import * as int from "./int.ts";
+import type { Width } from "./int.ts";
+import * as tn from "./tnum.ts";
+import * as sy from "./sync.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const {
   BPF_ADD,
   BPF_AND,
   BPF_ARSH,
@@ -17,19 +32,10 @@ import {
   BPF_SUB,
   BPF_TO_BE,
   BPF_XOR,
-} from "../../isa/opcodes.ts";
-import { laneAdd, laneMul, laneSdiv, laneSmod, laneSub, laneUdiv, laneUmod } from "./alu-arith.ts";
-import {
-  arsh32,
-  arsh64,
-  bitwiseRange,
-  lsh32,
-  lsh64,
-  rsh32,
-  rsh64,
-  type BitOp,
-} from "./alu-bits.ts";
-import {
+} = op;
+const { laneAdd, laneMul, laneSdiv, laneSmod, laneSub, laneUdiv, laneUmod } = ar;
+const { arsh32, arsh64, bitwiseRange, lsh32, lsh64, rsh32, rsh64 } = ab;
+const {
   copyBounds,
   markKnown,
   markUnbounded,
@@ -40,13 +46,10 @@ import {
   readLane,
   unknownScalar,
   writeLane,
-  type Lane,
-  type ScalarBounds,
-} from "./bounds.ts";
-import { coerceToSize } from "./coerce.ts";
-import { ScalarDomainError } from "./errors.ts";
-import { W32, W64, type Width } from "./int.ts";
-import {
+} = bd;
+const { coerceToSize } = co;
+const { W32, W64 } = int;
+const {
   TNUM_UNKNOWN,
   tnumAdd,
   tnumAnd,
@@ -60,8 +63,8 @@ import {
   tnumSub,
   tnumSubregIsConst,
   tnumXor,
-} from "./tnum.ts";
-import { boundsSync, zext32to64 } from "./sync.ts";
+} = tn;
+const { boundsSync, zext32to64 } = sy;
 
 /** Instruction details some ops need beyond the op bits and the width. */
 export interface AluExtra {

@@ -3,8 +3,14 @@
 // bpf_reg_state keeps them. A flat record of plain fields so the verifier's
 // RegState can extend it and copy it field by field. Every function here
 // mutates the record it is given; callers clone before branching.
-import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, s32, s64, u32, u64 } from "./int.ts";
-import { TNUM_UNKNOWN, tnumConst, tnumConstSubreg, type Tnum } from "./tnum.ts";
+import * as int from "./int.ts";
+import * as tn from "./tnum.ts";
+import type { Tnum } from "./tnum.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX, s32, s64, u32, u64 } = int;
+const { TNUM_UNKNOWN, tnumConst, tnumConstSubreg } = tn;
 
 export interface ScalarBounds {
   varOff: Tnum;

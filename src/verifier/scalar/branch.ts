@@ -1,6 +1,14 @@
 // Branch prediction for `if a <op> b` on two scalars (is_scalar_branch_taken):
 // 1 when the jump is always taken, 0 when never, -1 when both can happen.
-import {
+import * as op from "../../isa/opcodes.ts";
+import type { ScalarBounds } from "./bounds.ts";
+import * as int from "./int.ts";
+import * as tn from "./tnum.ts";
+import type { Tnum } from "./tnum.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const {
   BPF_JEQ,
   BPF_JGE,
   BPF_JGT,
@@ -12,10 +20,9 @@ import {
   BPF_JSGT,
   BPF_JSLE,
   BPF_JSLT,
-} from "../../isa/opcodes.ts";
-import type { ScalarBounds } from "./bounds.ts";
-import { U32_MAX } from "./int.ts";
-import { tnumOverlap, tnumSubreg, type Tnum } from "./tnum.ts";
+} = op;
+const { U32_MAX } = int;
+const { tnumOverlap, tnumSubreg } = tn;
 
 export type Taken = 0 | 1 | -1;
 

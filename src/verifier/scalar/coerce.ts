@@ -1,9 +1,17 @@
 // Narrowing a scalar to 1, 2 or 4 bytes: zero-extending loads and byte swaps
 // (coerce_reg_to_size), sign-extending loads and movsx (coerce_reg_to_size_sx,
 // coerce_subreg_to_size_sx).
-import { markUnbounded32, type ScalarBounds } from "./bounds.ts";
+import * as bd from "./bounds.ts";
+import type { ScalarBounds } from "./bounds.ts";
 import { ScalarDomainError } from "./errors.ts";
-import {
+import * as int from "./int.ts";
+import * as tn from "./tnum.ts";
+import * as sy from "./sync.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const { markUnbounded32 } = bd;
+const {
   S16_MAX,
   S16_MIN,
   S32_MAX,
@@ -16,16 +24,9 @@ import {
   s32,
   u32,
   u64,
-} from "./int.ts";
-import {
-  TNUM_UNKNOWN,
-  TNUM_UNKNOWN32,
-  tnumCast,
-  tnumConst,
-  tnumRange,
-  tnumSubreg,
-} from "./tnum.ts";
-import { boundsSync } from "./sync.ts";
+} = int;
+const { TNUM_UNKNOWN, TNUM_UNKNOWN32, tnumCast, tnumConst, tnumRange, tnumSubreg } = tn;
+const { boundsSync } = sy;
 
 type Narrow = 1 | 2 | 4;
 

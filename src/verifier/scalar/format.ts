@@ -4,7 +4,12 @@
 // the same value (`smax=umax=255`), then var_off unless it is unknown.
 // Small numbers print in decimal, others in hex.
 import type { ScalarBounds } from "./bounds.ts";
-import {
+import * as int from "./int.ts";
+import * as tn from "./tnum.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const {
   S16_MAX,
   S16_MIN,
   S32_MAX,
@@ -18,8 +23,8 @@ import {
   s64,
   u32,
   u64,
-} from "./int.ts";
-import { tnumIsUnknown, tnumStr } from "./tnum.ts";
+} = int;
+const { tnumIsUnknown, tnumStr } = tn;
 
 /** verbose_snum: decimal within [S16_MIN, S16_MAX], else the 64-bit pattern in hex. */
 export function formatSnum(v: bigint): string {

@@ -66,6 +66,8 @@ export interface Width {
   readonly umax: bigint;
   readonly smin: bigint;
   readonly smax: bigint;
+  /** 2^bits: the distance between a value's signed and unsigned readings. */
+  readonly span: bigint;
   /** Wrap to this width, unsigned. */
   readonly toU: (x: bigint) => bigint;
   /** Wrap to this width, signed. */
@@ -77,6 +79,7 @@ export const W64: Width = {
   umax: U64_MAX,
   smin: S64_MIN,
   smax: S64_MAX,
+  span: TWO64,
   toU: u64,
   toS: s64,
 };
@@ -85,6 +88,7 @@ export const W32: Width = {
   umax: U32_MAX,
   smin: S32_MIN,
   smax: S32_MAX,
+  span: TWO32,
   toU: u32,
   toS: s32,
 };

@@ -1,6 +1,11 @@
 // Jump op algebra: the op of the false branch (rev_opcode) and the op with
 // its operands swapped (flip_opcode), as tables over the BPF_OP bits.
-import {
+import * as op from "../../isa/opcodes.ts";
+import { ScalarDomainError } from "./errors.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const {
   BPF_JEQ,
   BPF_JGE,
   BPF_JGT,
@@ -13,8 +18,7 @@ import {
   BPF_JSLE,
   BPF_JSLT,
   BPF_X,
-} from "../../isa/opcodes.ts";
-import { ScalarDomainError } from "./errors.ts";
+} = op;
 
 /**
  * "Bits of b all clear in a": the negation of JSET, which has no BPF opcode.

@@ -1,11 +1,19 @@
 // Register moves into a scalar: copies, 32-bit copies (zero-extending) and
 // the sign-extending movsx forms, as check_alu_op's BPF_MOV case treats a
 // scalar source. Type checks (pointer sources) stay with the verifier.
-import { copyBounds, markKnown, type ScalarBounds } from "./bounds.ts";
-import { coerceSubregToSizeSx, coerceToSizeSx } from "./coerce.ts";
+import * as bd from "./bounds.ts";
+import type { ScalarBounds } from "./bounds.ts";
+import * as co from "./coerce.ts";
 import { ScalarDomainError } from "./errors.ts";
-import { u32 } from "./int.ts";
-import { boundsSync, zext32to64 } from "./sync.ts";
+import * as int from "./int.ts";
+import * as sy from "./sync.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const { copyBounds, markKnown } = bd;
+const { coerceSubregToSizeSx, coerceToSizeSx } = co;
+const { u32 } = int;
+const { boundsSync, zext32to64 } = sy;
 
 /**
  * `dst = src` for a scalar source: `is64` is the ALU64 class, `sxBits` the

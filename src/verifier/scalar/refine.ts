@@ -2,7 +2,18 @@
 // (regs_refine_cond_op followed by reg_bounds_sync on each, as the kernel's
 // reg_set_min_max does per branch). Arithmetic wraps like the kernel's C
 // (u32/s32/u64/s64), so even a call on a dead branch matches it.
-import {
+import * as op from "../../isa/opcodes.ts";
+import * as bd from "./bounds.ts";
+import type { ScalarBounds } from "./bounds.ts";
+import * as br from "./branch.ts";
+import * as int from "./int.ts";
+import * as jo from "./jmp-ops.ts";
+import * as tn from "./tnum.ts";
+import * as sy from "./sync.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const {
   BPF_JEQ,
   BPF_JGE,
   BPF_JGT,
@@ -14,13 +25,13 @@ import {
   BPF_JSGT,
   BPF_JSLE,
   BPF_JSLT,
-} from "../../isa/opcodes.ts";
-import { markUnbounded, type ScalarBounds } from "./bounds.ts";
-import { constValue, isConst } from "./branch.ts";
-import { W32, W64, maxBig, minBig } from "./int.ts";
-import { JSET_NOT, flipJmpOp } from "./jmp-ops.ts";
-import { tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg } from "./tnum.ts";
-import { boundsSync } from "./sync.ts";
+} = op;
+const { markUnbounded } = bd;
+const { constValue, isConst } = br;
+const { W32, W64, maxBig, minBig } = int;
+const { JSET_NOT, flipJmpOp } = jo;
+const { tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, tnumWithSubreg } = tn;
+const { boundsSync } = sy;
 
 const isPowerOf2 = (v: bigint): boolean => v !== 0n && (v & (v - 1n)) === 0n;
 

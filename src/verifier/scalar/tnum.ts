@@ -5,7 +5,11 @@
 // inputs; `value & mask` is always 0. Tnums are immutable: operations return
 // fresh objects, so a Tnum may be shared between register states.
 import { ScalarDomainError } from "./errors.ts";
-import { U32_MAX, U64_MAX, fls64, hex, s32, s64, u32 } from "./int.ts";
+import * as int from "./int.ts";
+
+// Imported bindings are read through getters under the TypeScript loaders we
+// run on (tsx, vitest); local copies keep the hot paths free of those calls.
+const { U32_MAX, U64_MAX, fls64, hex, s32, s64, u32 } = int;
 
 export interface Tnum {
   /** Known-1 bits, unsigned 64-bit in [0, 2^64). */
@@ -30,11 +34,16 @@ export const tnumConst = (value: bigint): Tnum => tnum(value & U64_MAX, 0n);
  * more: tnumRange(0, 2) also contains 3.
  */
 export function tnumRange(min: bigint, max: bigint): Tnum {
-  const bits = fls64(min ^ max);
-  if (bits > 63) return TNUM_UNKNOWN;
-  const delta = (1n << BigInt(bits)) - 1n;
+  const delta = tnumRangeMask(min, max);
+  if (delta === U64_MAX) return TNUM_UNKNOWN;
   return tnum(min & ~delta, delta);
 }
+
+/** (1 << n) - 1 for n = 0..64, so tnumRange needs no shift per call. */
+const LOW_ONES: readonly bigint[] = Array.from({ length: 65 }, (_, n) => (1n << BigInt(n)) - 1n);
+
+/** The unknown bits of tnumRange(min, max): all bits from the highest one where they differ down. */
+export const tnumRangeMask = (min: bigint, max: bigint): bigint => LOW_ONES[fls64(min ^ max)]!;
 
 export const tnumLshift = (a: Tnum, shift: number): Tnum =>
   tnum((a.value << BigInt(shift)) & U64_MAX, (a.mask << BigInt(shift)) & U64_MAX);
