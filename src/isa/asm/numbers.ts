@@ -36,6 +36,14 @@ export const imm32 = (text: string): number | string => fieldValue(text, 32n, "i
 /** Value for the signed 16-bit off field, or an error reason. */
 export const off16 = (text: string): number | string => fieldValue(text, 16n, "offset");
 
+/** An unsigned 32-bit value (map ids, map offsets printed with %u) as the imm bit pattern, or an error reason. */
+export function u32(text: string): number | string {
+  const n = parseInteger(text);
+  if (!n) return `invalid value '${text}'`;
+  if (n.value < 0n || n.value > 0xffffffffn) return `value out of unsigned 32-bit range: ${text}`;
+  return Number(n.value) | 0;
+}
+
 /** Value for a 64-bit lddw constant (any signed or unsigned 64-bit value), or an error reason. */
 export function imm64(text: string): bigint | string {
   const n = parseInteger(text);
