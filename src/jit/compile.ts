@@ -15,7 +15,7 @@ import { functionGraph, splitBlocks, type FuncGraph } from "./cfg.ts";
 import { dominators, isReducible, type Order } from "./dominators.ts";
 import { fixIrreducible } from "./irreducible.ts";
 import { stackify } from "./stackify.ts";
-import { LOCAL_DECLS } from "./layout.ts";
+import { LOCAL_DECLS, LOCAL_NAMES } from "./layout.ts";
 import { FunctionLowering } from "./lower/function.ts";
 import { Gen, type GenOptions, type Imports } from "./lower/gen.ts";
 
@@ -24,6 +24,8 @@ export interface CompileOptions extends Partial<GenOptions> {
   slotBase?: number;
   /** Called once the function count is known; returns the first slot (overrides slotBase). */
   reserveSlots?: (count: number) => number;
+  /** Emit a name section (function and register names) for the text form. */
+  names?: boolean;
 }
 
 export interface Compiled {
@@ -77,7 +79,7 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
   const slotBase = opts.reserveSlots ? opts.reserveSlots(funcPcs.length) : (opts.slotBase ?? 0);
   const mb = new ModuleBuilder();
   const sig = mb.type([I64, I64, I64, I64, I64, I32], [I64]);
-  const tFault = mb.type([I32, I32], []);
+  const tFault = mb.type([I32, I32, I32], []);
   const tMiss = mb.type([I32, I32, I32, I32], []);
   const tHelper = mb.type([I64, I64, I64, I64, I64, I32, I32], [I64]);
   const tTail = mb.type([I64, I64, I64, I32], [I32]);
@@ -120,7 +122,9 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
     }
     low.prologue(usesMayGoto);
     stackify(graph, order, labels, low);
-    mb.addFunc(sig, LOCAL_DECLS, w.view().slice());
+    const index = mb.addFunc(sig, LOCAL_DECLS, w.view().slice());
+    if (opts.names)
+      mb.nameFunc(index, entryPc === 0 ? "bpf_main" : `bpf_func_${entryPc}`, LOCAL_NAMES);
   }
 
   // entry(r1..r5, fp) = table[slotBase](r1..r5, fp): runs whatever the main slot holds.
@@ -129,6 +133,7 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
   e.u8(Op.i32_const).s32(slotBase).u8(Op.call_indirect).u32(sig).u8(0);
   const entry = mb.addFunc(sig, [], e.view().slice());
   mb.exportFunc("entry", entry);
+  if (opts.names) mb.nameFunc(entry, "entry");
   mb.elem(
     slotBase,
     funcPcs.map((_, i) => mb.definedFuncIndex(i)),

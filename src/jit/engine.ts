@@ -9,7 +9,6 @@
 import { ExecError, TsbpfError, UsageError } from "../errors.ts";
 import { MAX_TAIL_CALL_CNT } from "../isa/opcodes.ts";
 import { tooDeep } from "../interp/machine.ts";
-import * as op from "../isa/opcodes.ts";
 import { F_OP, STRIDE } from "../interp/decode.ts";
 import { Op as IOp } from "../interp/ops.ts";
 import {
@@ -164,7 +163,7 @@ export class JitProgram implements PreparedProgram {
     return {
       env: {
         ...this.state.imports,
-        fault: (kind: number, pc: number) => this.fault(kind, pc),
+        fault: (kind: number, pc: number, arg: number) => this.fault(kind, pc, arg),
         miss: (lo: number, hi: number, sizeKind: number, pc: number) =>
           this.miss(lo, hi, sizeKind, pc),
         tailCall: (_r1: bigint, r2: bigint, r3: bigint, pc: number) => this.tailCall(r2, r3, pc),
@@ -219,10 +218,13 @@ export class JitProgram implements PreparedProgram {
     );
   }
 
-  private fault(kind: number, pc: number): never {
+  private fault(kind: number, pc: number, arg: number): never {
     switch (kind) {
       case Fault.BUDGET:
-        throw new ExecError(`instruction budget of ${this.limit} exhausted`, this.budgetPc(pc));
+        throw new ExecError(
+          `instruction budget of ${this.limit} exhausted`,
+          this.budgetPc(pc, arg),
+        );
       case Fault.CALL_DEPTH:
         throw tooDeep(pc);
       case Fault.FALL_OFF_END:
@@ -232,25 +234,15 @@ export class JitProgram implements PreparedProgram {
   }
 
   /**
-   * The block at `start` was charged in full and overdrew the budget; the
-   * interpreter would have stopped at the instruction the budget ran out on.
+   * The segment of `count` instructions at `start` was charged in full and
+   * overdrew the budget; the interpreter stops at the instruction the budget
+   * ran out on, which is the answer.
    */
-  private budgetPc(start: number): number {
+  private budgetPc(start: number, count: number): number {
     const { code } = this.compiled.decoded;
-    let left = Number(this.state.budget.value as bigint);
-    // Undo the charge: walk the block until the remaining budget is spent.
+    let left = Number(this.state.budget.value as bigint) + count;
     let pc = start;
-    let count = 0;
-    for (let p = start; p < this.compiled.decoded.length; p++) {
-      count++;
-      if (code[p * STRIDE + F_OP] === IOp.LDDW) p++;
-      if (isBlockEnd(code, p)) break;
-    }
-    left += count;
-    while (left > 0) {
-      pc += code[pc * STRIDE + F_OP] === IOp.LDDW ? 2 : 1;
-      left--;
-    }
+    while (left-- > 0) pc += code[pc * STRIDE + F_OP] === IOp.LDDW ? 2 : 1;
     return pc;
   }
 
@@ -318,14 +310,6 @@ type HelperImport = (
   pc: number,
   fp: number,
 ) => bigint;
-
-function isBlockEnd(code: Int32Array, pc: number): boolean {
-  const c = code[pc * STRIDE + F_OP]!;
-  if (c === IOp.MAY_GOTO) return true;
-  if (c >= 0x100) return false;
-  const cls = c & 7;
-  return (cls === op.BPF_JMP || cls === op.BPF_JMP32) && (c & 0xf0) !== op.BPF_CALL;
-}
 
 /** What a helper called from JIT-ed code learns about its call site. */
 class JitCallInfo implements HelperCallInfo {

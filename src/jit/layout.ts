@@ -57,3 +57,17 @@ export const Fault = {
   /** BPF-to-BPF call beyond MAX_CALL_FRAMES. */
   CALL_DEPTH: 2,
 } as const;
+
+/** Debug names of the locals, for the name section (`tsbpf jit --wat`). */
+export const LOCAL_NAMES: ReadonlyArray<readonly [number, string]> = [
+  ...Array.from({ length: 11 }, (_, r) => [regLocal(r), `r${r}`] as const),
+  [L.fp, "fp"],
+  [L.tmp, "tmp"],
+  [L.tmp2, "tmp2"],
+  [L.regLo, "region_lo"],
+  [L.regLim, "region_lim"],
+  [L.budget, "budget"],
+  [L.loops, "may_goto_left"],
+  [L.label, "label"],
+  [L.tmp32, "tmp32"],
+].sort((a, b) => (a[0] as number) - (b[0] as number)) as ReadonlyArray<readonly [number, string]>;

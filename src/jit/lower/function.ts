@@ -22,6 +22,18 @@ function isControl(c: number): boolean {
   return (c & 0xf0) !== op.BPF_CALL;
 }
 
+/** Instructions that run other code (and so end a budget segment). */
+export function isCallLike(c: number): boolean {
+  return (
+    c === (op.BPF_JMP | op.BPF_CALL) ||
+    c === (op.BPF_JMP | op.BPF_CALL | op.BPF_X) ||
+    c === IOp.CALL_LOCAL ||
+    c === IOp.CALL_KFUNC ||
+    c === IOp.TAIL_CALL ||
+    c === IOp.LD_PKT
+  );
+}
+
 export class FunctionLowering implements Lowering {
   readonly w;
 
@@ -51,15 +63,10 @@ export class FunctionLowering implements Lowering {
     if (id < 0) return;
     const g = this.g;
     const blk = this.blocks[id]!;
-    if (!g.opts.verified) {
-      // Charge the whole block up front: the budget counts instructions.
-      g.get(L.budget).i64(blk.insnCount).op(Op.i64_sub).tee(L.budget);
-      g.i64(0).op(Op.i64_lt_s).op(Op.if).op(T.void);
-      g.fault(Fault.BUDGET, blk.start);
-      g.op(Op.end);
-    }
     const code = g.code;
+    let segEnd = blk.start;
     for (let pc = blk.start; pc < blk.end; pc++) {
+      if (!g.opts.verified && pc >= segEnd) segEnd = this.charge(pc, blk.end);
       const b = pc * STRIDE;
       const c = code[b + F_OP]!;
       if (c === IOp.LDDW) {
@@ -70,6 +77,31 @@ export class FunctionLowering implements Lowering {
       if (pc === blk.last && isControl(c)) break;
       this.insn(pc, c);
     }
+  }
+
+  /**
+   * Charge the budget for the segment starting at pc: up to and including
+   * the next call (so a callee, or a helper ending the program, sees the
+   * exact count, as in the interpreter) or to the block's end. Returns the
+   * pc after the segment.
+   */
+  private charge(start: number, end: number): number {
+    const g = this.g;
+    const code = g.code;
+    let count = 0;
+    let pc = start;
+    while (pc < end) {
+      const c = code[pc * STRIDE + F_OP]!;
+      count++;
+      pc += c === IOp.LDDW ? 2 : 1;
+      if (isCallLike(c)) break;
+    }
+    g.get(L.budget).i64(count).op(Op.i64_sub).tee(L.budget);
+    g.i64(0).op(Op.i64_lt_s).op(Op.if).op(T.void);
+    g.saveBudget();
+    g.fault(Fault.BUDGET, start, count);
+    g.op(Op.end);
+    return pc;
   }
 
   private insn(pc: number, c: number): void {

@@ -10,7 +10,7 @@ const STACK_LIM = STACK_SIZE - 8;
 
 /** Function indices of the module's imports and global indices (see compile.ts). */
 export interface Imports {
-  /** (i32 kind, i32 pc) → never returns. */
+  /** (i32 kind, i32 pc, i32 arg) → never returns. */
   fault: number;
   /** (i32 addrLo, i32 addrHi, i32 size, i32 pc): faults or sets the region globals. */
   miss: number;
@@ -127,7 +127,7 @@ export class Gen {
   }
 
   /** Raise fault `kind` at `pc` (the import throws; `unreachable` tells the validator). */
-  fault(kind: number, pc: number): void {
-    this.i32(kind).i32(pc).call(this.imp.fault).op(Op.unreachable);
+  fault(kind: number, pc: number, arg = 0): void {
+    this.i32(kind).i32(pc).i32(arg).call(this.imp.fault).op(Op.unreachable);
   }
 }

@@ -26,7 +26,14 @@ const STORE = [Op.i64_store8, Op.i64_store16, Op.i64_store32, Op.i64_store] as c
  * Push the i32 address of [base + off, +size) and return the memarg offset
  * to use with it (non-zero only when the offset can be folded in).
  */
-function address(g: Gen, base: number, off: number, size: number, pc: number): number {
+function address(
+  g: Gen,
+  base: number,
+  off: number,
+  size: number,
+  pc: number,
+  store: boolean,
+): number {
   if (g.opts.verified) {
     g.reg32(base);
     if (off >= 0) return off;
@@ -39,7 +46,10 @@ function address(g: Gen, base: number, off: number, size: number, pc: number): n
   g.op(Op.if).op(T.void);
   g.get(L.tmp).op(Op.i32_wrap_i64);
   g.get(L.tmp).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-  g.i32(size).i32(pc).call(g.imp.miss);
+  // The import learns size and direction in one word: size | 16 for a store.
+  g.i32(size | (store ? 16 : 0))
+    .i32(pc)
+    .call(g.imp.miss);
   g.globalGet(g.imp.gRegLo).op(Op.i64_extend_i32_u).set(L.regLo);
   g.globalGet(g.imp.gRegLim).op(Op.i64_extend_i32_u).set(L.regLim);
   g.op(Op.end);
@@ -56,7 +66,7 @@ export function lowerLoad(g: Gen, pc: number): void {
   const b = pc * STRIDE;
   const c = g.code[b + F_OP]!;
   const si = sizeIndex(c);
-  const offset = address(g, g.code[b + F_SRC]!, g.code[b + F_OFF]!, BYTES[si], pc);
+  const offset = address(g, g.code[b + F_SRC]!, g.code[b + F_OFF]!, BYTES[si], pc, false);
   const signed = (c & 0xe0) === op.BPF_MEMSX;
   g.op(signed ? LOAD_S[si] : LOAD_U[si]);
   memarg(g, offset);
@@ -67,7 +77,7 @@ export function lowerStore(g: Gen, pc: number): void {
   const b = pc * STRIDE;
   const c = g.code[b + F_OP]!;
   const si = sizeIndex(c);
-  const offset = address(g, g.code[b + F_DST]!, g.code[b + F_OFF]!, BYTES[si], pc);
+  const offset = address(g, g.code[b + F_DST]!, g.code[b + F_OFF]!, BYTES[si], pc, true);
   if ((c & 0x07) === op.BPF_ST) g.i64(g.code[b + F_IMM]!);
   else g.reg(g.code[b + F_SRC]!);
   g.op(STORE[si]);
@@ -95,20 +105,20 @@ export function lowerAtomic(g: Gen, pc: number): void {
   const si = size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3;
   if (c === IOp.LOAD_ACQ) {
     // dst = *(size *)(src + off)
-    const offset = address(g, src, off, size, pc);
+    const offset = address(g, src, off, size, pc, false);
     g.op(LOAD_U[si]);
     memarg(g, offset);
     g.setReg(dst);
     return;
   }
   if (c === IOp.STORE_REL) {
-    const offset = address(g, dst, off, size, pc);
+    const offset = address(g, dst, off, size, pc, true);
     g.reg(src).op(STORE[si]);
     memarg(g, offset);
     return;
   }
   // Keep the address in tmp32 (with the offset added) for the load and the store.
-  const offset = address(g, dst, off, size, pc);
+  const offset = address(g, dst, off, size, pc, true);
   if (offset !== 0) g.i32(offset).op(Op.i32_add);
   g.set(L.tmp32);
   // old value (zero-extended) → tmp2

@@ -29,6 +29,8 @@ export class ModuleBuilder {
   private readonly funcs: FuncEntry[] = [];
   private readonly exports: Array<{ name: string; kind: number; index: number }> = [];
   private readonly elems: Array<{ offset: number; funcs: number[] }> = [];
+  private readonly funcNames = new Map<number, string>();
+  private readonly localNames = new Map<number, ReadonlyArray<readonly [number, string]>>();
 
   /** Index of the function type params → results (deduplicated). */
   type(params: readonly number[], results: readonly number[]): number {
@@ -106,6 +108,12 @@ export class ModuleBuilder {
     this.elems.push({ offset, funcs });
   }
 
+  /** Debug names for the "name" custom section (what `--wat` prints). */
+  nameFunc(index: number, name: string, locals?: ReadonlyArray<readonly [number, string]>): void {
+    this.funcNames.set(index, name);
+    if (locals) this.localNames.set(index, locals);
+  }
+
   build(): Uint8Array<ArrayBuffer> {
     const out = new ByteWriter(1024);
     out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
@@ -157,6 +165,31 @@ export class ModuleBuilder {
         w.bytes(head.view()).bytes(f.body).u8(0x0b);
       }
     });
+    if (this.funcNames.size > 0) this.writeNames(out);
     return out.view().slice();
+  }
+
+  private writeNames(out: ByteWriter): void {
+    const w = new ByteWriter(256);
+    w.name("name");
+    const sub = (id: number, fill: (s: ByteWriter) => void): void => {
+      const s = new ByteWriter(128);
+      fill(s);
+      w.u8(id).u32(s.len).bytes(s.view());
+    };
+    const sorted = [...this.funcNames].sort((a, b) => a[0] - b[0]);
+    sub(1, (s) => {
+      s.u32(sorted.length);
+      for (const [i, n] of sorted) s.u32(i).name(n);
+    });
+    const locals = [...this.localNames].sort((a, b) => a[0] - b[0]);
+    sub(2, (s) => {
+      s.u32(locals.length);
+      for (const [i, names] of locals) {
+        s.u32(i).u32(names.length);
+        for (const [l, n] of names) s.u32(l).name(n);
+      }
+    });
+    out.u8(0).u32(w.len).bytes(w.view());
   }
 }
