@@ -2,3 +2,4 @@
 export * from "./errors.ts";
 export * from "./isa/index.ts";
 export * from "./uapi/index.ts";
+export * from "./interp/index.ts";
