@@ -3,13 +3,17 @@
 // (and becomes the default once it passes the conformance suite).
 import { UsageError } from "../errors.ts";
 import { interpreter, type Engine } from "../interp/index.ts";
+import { jit } from "../jit/index.ts";
 
 export type EngineName = "interp" | "jit";
 
-const engines = new Map<EngineName, Engine>([["interp", interpreter]]);
+const engines = new Map<EngineName, Engine>([
+  ["interp", interpreter],
+  ["jit", jit],
+]);
 
-/** The engine used when none is named. */
-export const DEFAULT_ENGINE: EngineName = "interp";
+/** The engine used when none is named: the JIT (it passes the conformance suite, test/jit/). */
+export const DEFAULT_ENGINE: EngineName = "jit";
 
 export function engineByName(name: string): Engine {
   const e = engines.get(name as EngineName);
