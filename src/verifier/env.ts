@@ -97,8 +97,9 @@ export class Env {
     this.bpfCapable = bpf;
     this.allowPtrLeaks = perfmon;
     this.allowUninitStack = perfmon;
-    this.bypassSpecV1 = perfmon;
-    this.bypassSpecV4 = perfmon;
+    const mitigationsOff = opts.caps?.mitigationsOff ?? false;
+    this.bypassSpecV1 = perfmon || mitigationsOff;
+    this.bypassSpecV4 = perfmon || mitigationsOff;
     this.helpers = helpersForProgType(opts.progType, { bpfCapable: bpf, perfmonCapable: perfmon });
     const m = opts.maps;
     this.maps = typeof m === "function" ? m : m ? mapResolver(m) : () => undefined;

@@ -10,6 +10,12 @@ export interface VerifierCaps {
   bpf: boolean;
   /** CAP_PERFMON: pointer leaks, uninitialised stack reads, Spectre v1/v4 bypass. */
   perfmon: boolean;
+  /**
+   * The kernel runs with `mitigations=off`: Spectre v1/v4 checks are bypassed
+   * even without CAP_PERFMON (variable stack offsets allowed), while pointer
+   * leaks and uninitialised stack reads stay forbidden.
+   */
+  mitigationsOff?: boolean;
 }
 
 /** Kernel-syntax text of one instruction for the log (without the `N: ` prefix). */
