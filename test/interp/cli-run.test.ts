@@ -27,11 +27,21 @@ describe("tsbpf run", () => {
     expect(r).toEqual({ code: 0, out: "0x2a00000000\n", err: "" });
   });
   it("--verbose adds decimal, signed value and the instruction count", async () => {
-    const r = await cli("run", "--verbose", file("b.asm", "mov %r0, -1\nexit\n"));
+    const r = await cli(
+      "run",
+      "--engine",
+      "interp",
+      "--verbose",
+      file("b.asm", "mov %r0, -1\nexit\n"),
+    );
     expect(r.code).toBe(0);
     expect(r.out).toContain("0xffffffffffffffff\n");
     expect(r.out).toContain("r0 = 18446744073709551615 (signed -1)");
     expect(r.out).toContain("executed 2 instructions");
+  });
+  it("reads kernel syntax too", async () => {
+    const r = await cli("run", file("k.s", "r0 = 5\nr0 <<= 4\nexit\n"));
+    expect(r).toEqual({ code: 0, out: "0x50\n", err: "" });
   });
   it("runs raw bytecode from a .bin file", async () => {
     const bin = encode(asm("mov32 %r0, 7\nexit"));

@@ -1,11 +1,12 @@
-// `tsbpf run FILE`: run an assembly file (uBPF syntax) or raw bytecode (.bin)
+// `tsbpf run FILE`: run an assembly file (uBPF or kernel syntax, detected from
+// the text) or raw bytecode (.bin)
 // once and print r0. Memory given with --mem / --mem-file is placed in runtime
 // memory and passed as r1 = address, r2 = length (the conformance suite's
 // convention). Exit 0 on a clean run, 1 on an execution fault, 2 on bad input.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ExecError, UsageError } from "../../errors.ts";
-import { assembleUbpf, decode, type Insn } from "../../isa/index.ts";
+import { assemble, decode, type Insn } from "../../isa/index.ts";
 import { VmMemory } from "../../memory/index.ts";
 import { EXIT_FAIL, type CommandContext } from "../context.ts";
 import { DEFAULT_ENGINE, engineByName, engineNames } from "../engines.ts";
@@ -27,7 +28,7 @@ export function readProgram(file: string): Insn[] {
     }
     return decode(bytes);
   }
-  return assembleUbpf(bytes.toString("utf8"), file);
+  return assemble(bytes.toString("utf8"), { file });
 }
 
 /** Bytes of a --mem argument: hex digits, optionally separated by blanks. */
@@ -88,8 +89,8 @@ export function registerRun(program: Command, ctx: CommandContext): void {
   program
     .command("run")
     .description(
-      "Run a BPF program once and print r0 in hex. FILE is uBPF-syntax assembly " +
-        "(as in the conformance suite) or raw bytecode (*.bin). Memory from --mem or " +
+      "Run a BPF program once and print r0 in hex. FILE is assembly, in uBPF syntax " +
+        "(as in the conformance suite) or kernel syntax (r0 = 1), or raw bytecode (*.bin). Memory from --mem or " +
         "--mem-file is passed as r1 = address, r2 = length. Exit 0 on a clean run, " +
         "1 on an execution fault, 2 on bad input.",
     )
