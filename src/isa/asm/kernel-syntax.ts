@@ -101,6 +101,20 @@ function sameReg(x: BuildCtx, a: RegCap, b: RegCap, what: string): void {
     x.fail(b.tok, `${what} must name the same register on both sides`);
 }
 
+/** BPF_STX | BPF_ATOMIC of `size` on memory operand `m` with source register `s`. */
+function atomicInsn(x: BuildCtx, c: Caps, size: number, imm: number): Insn[] {
+  const m = mem(c, "m");
+  return [
+    insn(
+      op.BPF_STX | op.BPF_ATOMIC | size,
+      m.reg.n,
+      dataReg(x, reg(c, "s"), size),
+      memOff(x, m),
+      imm,
+    ),
+  ];
+}
+
 function lddw(dst: RegCap, x: BuildCtx, value: bigint, src = 0): Insn[] {
   wide(x, dst, true, "lddw destination");
   return ld64Imm(dst.n, value, src);
@@ -146,16 +160,7 @@ function atomicRmw(c: Caps, x: BuildCtx): Insn[] {
   const src = reg(c, "s");
   sameReg(x, d, src, "an atomic fetch");
   const code = m[3] ? op.BPF_XCHG : ATOMIC_BY_NAME.get(m[2]!)! | op.BPF_FETCH;
-  const mm = mem(c, "m");
-  return [
-    insn(
-      op.BPF_STX | op.BPF_ATOMIC | s.size,
-      mm.reg.n,
-      dataReg(x, src, s.size),
-      memOff(x, mm),
-      code,
-    ),
-  ];
+  return atomicInsn(x, c, s.size, code);
 }
 
 function cmpxchgInsn(x: BuildCtx, c: Caps, sz: number): Insn[] {
@@ -163,16 +168,7 @@ function cmpxchgInsn(x: BuildCtx, c: Caps, sz: number): Insn[] {
   const o = reg(c, "o");
   if (d.n !== 0) x.fail(d.tok, "cmpxchg returns into r0");
   if (o.n !== 0) x.fail(o.tok, "cmpxchg compares with r0");
-  const mm = mem(c, "m");
-  return [
-    insn(
-      op.BPF_STX | op.BPF_ATOMIC | sz,
-      mm.reg.n,
-      dataReg(x, reg(c, "s"), sz),
-      memOff(x, mm),
-      op.BPF_CMPXCHG,
-    ),
-  ];
+  return atomicInsn(x, c, sz, op.BPF_CMPXCHG);
 }
 
 export const KERNEL_SYNTAX: ReadonlyArray<readonly [string, Builder]> = [
@@ -307,16 +303,7 @@ export const KERNEL_SYNTAX: ReadonlyArray<readonly [string, Builder]> = [
       const s = size(x, c, "z", false);
       if (s.size !== op.BPF_W && s.size !== op.BPF_DW)
         x.fail(text(c, "z").tok, "atomic operations are 32 or 64 bits wide");
-      const m = mem(c, "m");
-      return [
-        insn(
-          op.BPF_STX | op.BPF_ATOMIC | s.size,
-          m.reg.n,
-          dataReg(x, reg(c, "s"), s.size),
-          memOff(x, m),
-          a,
-        ),
-      ];
+      return atomicInsn(x, c, s.size, a);
     },
   ],
   ["$d:reg = $f:ident ( ( $z:size * ) $m:mem , $s:reg )", atomicRmw],
@@ -341,16 +328,7 @@ export const KERNEL_SYNTAX: ReadonlyArray<readonly [string, Builder]> = [
       const sz = { xchg_64: op.BPF_DW, xchg32_32: op.BPF_W }[f.text];
       if (sz === undefined) x.fail(f.tok, `unknown atomic operation '${f.text}'`);
       sameReg(x, reg(c, "d"), reg(c, "s"), "an atomic exchange");
-      const m = mem(c, "m");
-      return [
-        insn(
-          op.BPF_STX | op.BPF_ATOMIC | sz,
-          m.reg.n,
-          dataReg(x, reg(c, "s"), sz),
-          memOff(x, m),
-          op.BPF_XCHG,
-        ),
-      ];
+      return atomicInsn(x, c, sz, op.BPF_XCHG);
     },
   ],
   [
