@@ -4,10 +4,12 @@
 //
 // - Elements are numbered 0..capacity-1 and stored in chunks. A preallocated
 //   map (the kernel's default) allocates all elements in one block at creation;
-//   BPF_F_NO_PREALLOC maps add chunks as they grow. Deleted elements go to a
-//   free list and are reused; they are never handed back to the allocator
-//   before the map dies, so a pointer a program got from a lookup keeps
-//   pointing at map memory (the kernel gets the same guarantee from RCU).
+//   BPF_F_NO_PREALLOC maps add chunks as they grow. Never-used elements are
+//   handed out in order from a watermark (so creating a 1M-entry map costs one
+//   allocation, not a million free-list pushes); deleted elements go to a free
+//   list and are reused. They are never handed back to the allocator before
+//   the map dies, so a pointer a program got from a lookup keeps pointing at
+//   map memory (the kernel gets the same guarantee from RCU).
 // - The index is linear probing over a power-of-two slot array holding
 //   element+1 (0 = empty, -1 = tombstone) with the 32-bit hash beside it in
 //   the same Int32Array (one cache line per probe at 1M entries), kept at
@@ -69,8 +71,6 @@ export interface HashTableOptions {
   seed: number;
   /** Allocates a block the owning map frees when it dies. */
   alloc: (bytes: number, align: number) => number;
-  /** False when the caller hands out elements itself (LRU lists); default true. */
-  freeList?: boolean;
 }
 
 export class HashTable {
@@ -81,7 +81,7 @@ export class HashTable {
   readonly capacity: number;
   /** Live elements. */
   count = 0;
-  /** Elements created so far (all of them when preallocated). */
+  /** Elements handed out at least once: the rest are fresh. */
   private created = 0;
   private readonly chunkShift: number;
   private readonly chunkMask: number;
@@ -119,11 +119,8 @@ export class HashTable {
     this.slots = new Int32Array(32);
     this.mask = 15;
     if (o.prealloc) {
-      this.chunks.push(
-        this.alloc(o.capacity * this.elemSize, o.capacity * this.elemSize > 4096 ? 4096 : 8),
-      );
-      this.created = o.capacity;
-      if (o.freeList !== false) for (let e = o.capacity - 1; e >= 0; e--) this.freeList.push(e);
+      const bytes = o.capacity * this.elemSize;
+      this.chunks.push(this.alloc(bytes, bytes > 4096 ? 4096 : 8));
     }
   }
 
@@ -182,14 +179,25 @@ export class HashTable {
     const e = this.freeList.pop();
     if (e !== undefined) return e;
     if (this.created >= this.capacity) return -1;
-    const idx = this.created;
-    if ((idx & this.chunkMask) === 0) {
-      const n = Math.min(this.chunkMask + 1, this.capacity - idx);
+    return this.takeFresh(this.created);
+  }
+
+  /**
+   * Claim never-used element `idx` (the caller hands elements out in
+   * increasing order, e.g. LRU lists by CPU share); allocates its chunk if needed.
+   */
+  takeFresh(idx: number): number {
+    const chunk = idx >>> this.chunkShift;
+    while (this.chunks.length <= chunk) {
+      const first = this.chunks.length * (this.chunkMask + 1);
+      const n = Math.min(this.chunkMask + 1, this.capacity - first);
       this.chunks.push(this.alloc(n * this.elemSize, 8));
     }
-    this.created++;
+    if (idx >= this.created) this.created = idx + 1;
     if (idx >= this.used.length) {
-      const grown = new Uint8Array(Math.min(this.capacity, this.used.length * 2));
+      let len = this.used.length;
+      while (len <= idx) len *= 2;
+      const grown = new Uint8Array(Math.min(this.capacity, len));
       grown.set(this.used);
       this.used = grown;
     }
@@ -255,17 +263,6 @@ export class HashTable {
     const ka = this.elemAddr(e);
     this.mem.u8.copyWithin(nextAddr, ka, ka + this.keySize);
     return true;
-  }
-
-  /** Drop every element (the pool stays allocated). */
-  clear(): void {
-    for (let e = this.nextUsed(-1); e >= 0; e = this.nextUsed(e)) {
-      this.used[e] = 0;
-      this.freeList.push(e);
-    }
-    this.slots.fill(EMPTY);
-    this.count = 0;
-    this.tombstones = 0;
   }
 
   private rehash(): void {

@@ -105,7 +105,6 @@ export class HashMap extends BpfMap {
       prealloc: (this.flags & BPF_F_NO_PREALLOC) === 0,
       seed: this.flags & BPF_F_ZERO_SEED ? 0 : (Math.random() * 0x1_0000_0000) | 0,
       alloc: (bytes, align) => this.allocTracked(bytes, align),
-      freeList: !isLru,
     });
     if (isLru) {
       const lists = this.flags & BPF_F_NO_COMMON_LRU ? this.ncpus : 1;
@@ -173,7 +172,7 @@ export class HashMap extends BpfMap {
     const lru = this.lru;
     if (lru) {
       const l = lru.lists > 1 ? this.registry.currentCpu : 0;
-      let e = lru.takeFree(l);
+      let e = lru.takeFree(l, (fresh) => this.table.takeFresh(fresh));
       if (e < 0) {
         e = lru.evict(l);
         if (e < 0) return -Errno.ENOMEM;

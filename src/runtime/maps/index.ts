@@ -28,4 +28,5 @@ export { RingBufReader, type ReaderIterateOptions } from "./ringbuf-reader.ts";
 export { PerfReader, type PerfReaderOptions } from "./perf-reader.ts";
 export { TypedMap, codecs, type ValueCodec } from "./codec.ts";
 export { MapError, Errno, errnoName, type ErrnoName } from "./errors.ts";
+export { mapAttrsFromSpec, kernelObjName } from "./from-spec.ts";
 export * from "./flags.ts";

@@ -23,7 +23,10 @@ export class LruLists {
   private readonly ref: Uint8Array;
   private readonly heads: Int32Array;
   private readonly tails: Int32Array;
+  /** Released elements per list. */
   private readonly free: number[][];
+  /** Next never-used element per list (list l owns [l*perList, (l+1)*perList)). */
+  private readonly fresh: Int32Array;
   /** Elements per list. */
   readonly perList: number;
 
@@ -37,13 +40,8 @@ export class LruLists {
     this.heads = new Int32Array(lists).fill(-1);
     this.tails = new Int32Array(lists).fill(-1);
     this.perList = Math.floor(capacity / lists);
-    this.free = [];
-    for (let l = 0; l < lists; l++) {
-      const f: number[] = [];
-      // Pop order is ascending element numbers.
-      for (let e = (l + 1) * this.perList - 1; e >= l * this.perList; e--) f.push(e);
-      this.free.push(f);
-    }
+    this.free = Array.from({ length: lists }, () => []);
+    this.fresh = new Int32Array(lists).map((_, l) => l * this.perList);
   }
 
   /** Which list an element belongs to. */
@@ -51,9 +49,18 @@ export class LruLists {
     return this.lists === 1 ? 0 : Math.floor(e / this.perList);
   }
 
-  /** A free element of list `l`, or -1 when it has none (then evict). */
-  takeFree(l: number): number {
-    return this.free[l]!.pop() ?? -1;
+  /**
+   * A free element of list `l`, or -1 when it has none (then evict). `fresh`
+   * is told when a never-used element is handed out (its memory may need claiming).
+   */
+  takeFree(l: number, fresh: (e: number) => void): number {
+    const e = this.free[l]!.pop();
+    if (e !== undefined) return e;
+    const f = this.fresh[l]!;
+    if (f >= (l + 1) * this.perList) return -1;
+    this.fresh[l] = f + 1;
+    fresh(f);
+    return f;
   }
 
   /** Mark an element referenced (program lookup). */
@@ -117,20 +124,6 @@ export class LruLists {
       }
       this.unlink(t);
       return t;
-    }
-  }
-
-  /** Forget all list membership; every element becomes free. */
-  reset(): void {
-    this.prev.fill(-1);
-    this.next.fill(-1);
-    this.ref.fill(0);
-    this.heads.fill(-1);
-    this.tails.fill(-1);
-    for (let l = 0; l < this.lists; l++) {
-      const f = this.free[l]!;
-      f.length = 0;
-      for (let e = (l + 1) * this.perList - 1; e >= l * this.perList; e--) f.push(e);
     }
   }
 }
