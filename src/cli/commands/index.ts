@@ -1,5 +1,17 @@
 // The list of CLI commands. Each module adds one subcommand to the program.
 import type { RegisterCommand } from "../context.ts";
+import { registerAsm } from "./asm.ts";
+import { registerConformance } from "./conformance.ts";
+import { registerConformancePlugin } from "./conformance-plugin.ts";
+import { registerDisasm } from "./disasm.ts";
 import { registerRun } from "./run.ts";
+import { registerVerify } from "./verify.ts";
 
-export const commands: RegisterCommand[] = [registerRun];
+export const commands: RegisterCommand[] = [
+  registerAsm,
+  registerDisasm,
+  registerConformance,
+  registerConformancePlugin,
+  registerRun,
+  registerVerify,
+];
