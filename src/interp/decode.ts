@@ -51,7 +51,10 @@ function checkWritable(r: number, pc: number): void {
 export function decodeProgram(insns: readonly Insn[]): Decoded {
   const n = insns.length;
   if (n === 0) throw new InsnError("empty program");
-  const code = new Int32Array(n * STRIDE);
+  // One extra slot past the end: a sentinel that faults if execution falls off
+  // the last instruction (unverified programs may).
+  const code = new Int32Array((n + 1) * STRIDE);
+  code[n * STRIDE + F_OP] = Op.INVALID;
   const funcStarts = new Set<number>([0]);
   // pcs that are the second half of an lddw: no jump may land there.
   const lddwTail = new Uint8Array(n);

@@ -345,7 +345,8 @@ export function exec(
           break;
 
         default:
-          throw new ExecError(`cannot execute decoded op 0x${code[b]!.toString(16)}`, pc - 1);
+          // Only the sentinel past the end (decode admits nothing else unknown).
+          throw new ExecError("execution ran past the last instruction", pc - 1);
       }
     }
   } catch (e) {

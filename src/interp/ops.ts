@@ -32,7 +32,7 @@ export const Op = {
   LOAD_ACQ: 0x110,
   STORE_REL: 0x111,
   MAY_GOTO: 0x112,
-  /** The second slot of an lddw: never executed. */
+  /** The second slot of an lddw, and the sentinel past the last instruction: faults. */
   INVALID: 0x113,
 } as const;
 

@@ -351,6 +351,17 @@ describe("ld_abs / ld_ind", () => {
 });
 
 describe("programs that cannot run", () => {
+  it("falling off the end is an ExecError naming the pc past the end", () => {
+    const e = (() => {
+      try {
+        runProgram([build.mov64Imm(0, 1), build.mov64Imm(0, 2)]);
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(e).toBeInstanceOf(ExecError);
+    expect((e as ExecError).message).toBe("execution ran past the last instruction (pc 2)");
+  });
   it.each([
     ["unknown opcode", [insn(0xff), build.exit()], /unknown opcode 0xff at insn 0/],
     ["jump out of range", [build.ja(5), build.exit()], /jump out of range/],
