@@ -83,7 +83,7 @@ export function linearizeStore<A, F extends InsnOffRecord, L extends InsnOffReco
     newToOld[i] = orig[n]!;
     if (c === LDDW) {
       insns.push({ code: 0, dst: 0, src: 0, off: 0, imm: immHi[n]! });
-      outAux.push(auxHi[n]!);
+      outAux.push(auxHi.get(n)!);
       newToOld[i + 1] = flags[n]! & HI_ORIG ? orig[n]! + 1 : -1;
     }
   }

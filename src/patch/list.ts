@@ -68,7 +68,8 @@ export class PatchList<
     const layout = checkProgram(program);
     const { insns, aux } = program;
     const n = insns.length;
-    const s = new NodeStore<A>(n + (n >> 1) + FIRST_NODE);
+    // Room for every instruction to gain one more before the arrays grow.
+    const s = new NodeStore<A>(2 * n + FIRST_NODE);
     const origNode = new Int32Array(n).fill(-1);
     let last = HEAD;
     for (let i = 0; i < n; i++) {
@@ -82,7 +83,7 @@ export class PatchList<
       s.imm[id] = x.imm;
       if (x.code === LDDW) {
         s.immHi[id] = insns[i + 1]!.imm;
-        s.auxHi[id] = aux[i + 1]!;
+        s.auxHi.set(id, aux[i + 1]!);
         s.flags[id] = HI_ORIG;
         i++;
       }
@@ -211,7 +212,7 @@ export class PatchList<
 
   /** Aux of the second slot of an `lddw` node (undefined for other nodes). */
   auxHi(n: PatchNode): A | undefined {
-    return this.s.auxHi[this.node(n)];
+    return this.s.auxHi.get(this.node(n));
   }
 
   setAux(n: PatchNode, aux: A): void {
@@ -400,7 +401,7 @@ export class PatchList<
     this.writeInsn(m, seq[j]!);
     if (seq[j]!.code === LDDW) {
       s.immHi[m] = seq[j + 1]!.imm;
-      s.auxHi[m] = this.newAux(from);
+      s.auxHi.set(m, this.newAux(from));
     }
     return m;
   }
@@ -413,11 +414,11 @@ export class PatchList<
     if (seq[k]!.code === LDDW) {
       s.immHi[id] = seq[k + 1]!.imm;
       if (!wasLddw) {
-        s.auxHi[id] = this.newAux(from);
+        s.auxHi.set(id, this.newAux(from));
         s.flags[id]! &= ~HI_ORIG;
       }
     } else {
-      s.auxHi[id] = undefined;
+      s.auxHi.delete(id);
       s.flags[id]! &= ~HI_ORIG;
     }
   }

@@ -40,8 +40,8 @@ export class NodeStore<A> {
   /** imm of the second slot of an `lddw`. */
   immHi: Int32Array;
   aux: A[] = [];
-  /** Aux of the second slot of an `lddw`; undefined for other nodes. */
-  auxHi: (A | undefined)[] = [];
+  /** Aux of the second slot of each `lddw` node (few nodes have one, so a map). */
+  auxHi = new Map<number, A>();
 
   constructor(capacity: number) {
     const cap = Math.max(capacity, 16);
@@ -64,8 +64,7 @@ export class NodeStore<A> {
       this.holder[s] = s;
       this.target[s] = -1;
       this.orig[s] = -1;
-      this.aux.push(undefined as A);
-      this.auxHi.push(undefined);
+      this.aux.push(undefined as A); // never read: sentinels are not instructions
     }
     this.next[HEAD] = TAIL;
     this.prev[TAIL] = HEAD;
@@ -80,7 +79,6 @@ export class NodeStore<A> {
     this.target[id] = -1;
     this.orig[id] = -1;
     this.aux.push(aux);
-    this.auxHi.push(undefined);
     return id;
   }
 
