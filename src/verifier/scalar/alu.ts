@@ -2,7 +2,7 @@
 // destination (adjust_scalar_min_max_vals plus the BPF_NEG/BPF_END cases).
 // Which ops need a constant source is data (SOURCE_RULE); what each op does
 // is one small rule per op in RULES, indexed by the op bits.
-import * as op from "../../isa/opcodes.ts";
+import * as opc from "../../isa/opcodes.ts";
 import * as ar from "./alu-arith.ts";
 import * as ab from "./alu-bits.ts";
 import type { BitOp } from "./alu-bits.ts";
@@ -11,6 +11,7 @@ import type { Lane, ScalarBounds } from "./bounds.ts";
 import * as co from "./coerce.ts";
 import { ScalarDomainError } from "./errors.ts";
 import * as int from "./int.ts";
+import { scalarMov, scalarMovImm } from "./mov.ts";
 import type { Width } from "./int.ts";
 import * as tn from "./tnum.ts";
 import * as sy from "./sync.ts";
@@ -19,20 +20,23 @@ import * as sy from "./sync.ts";
 // run on (tsx, vitest); local copies keep the hot paths free of those calls.
 const {
   BPF_ADD,
+  BPF_ALU64,
   BPF_AND,
   BPF_ARSH,
   BPF_DIV,
   BPF_END,
   BPF_LSH,
   BPF_MOD,
+  BPF_MOV,
   BPF_MUL,
   BPF_NEG,
   BPF_OR,
   BPF_RSH,
   BPF_SUB,
   BPF_TO_BE,
+  BPF_X,
   BPF_XOR,
-} = op;
+} = opc;
 const { laneAdd, laneMul, laneSdiv, laneSmod, laneSub, laneUdiv, laneUmod } = ar;
 const { arsh32, arsh64, bitwiseRange, lsh32, lsh64, rsh32, rsh64 } = ab;
 const {
@@ -44,6 +48,7 @@ const {
   markUnknown,
   newLane,
   readLane,
+  knownScalar,
   unknownScalar,
   writeLane,
 } = bd;
@@ -246,6 +251,17 @@ function canCompute(need: Need, src: ScalarBounds, is64: boolean): boolean {
 const EMPTY: AluExtra = {};
 
 /**
+ * DIV/MOD need to know signedness and END its width: without them the
+ * result is unknown (what kernels before their tracking did), never a
+ * guess that could be unsound.
+ */
+function hasDetails(op: number, extra: AluExtra): boolean {
+  if (op === BPF_DIV || op === BPF_MOD) return extra.signed !== undefined;
+  if (op === BPF_END) return extra.endBits !== undefined;
+  return true;
+}
+
+/**
  * Apply ALU op `op` (the BPF_OP bits: BPF_ADD ... BPF_END) to the scalar
  * `dst` with scalar source `src`, for a 64-bit (ALU64) or 32-bit (ALU)
  * instruction; `dst` is updated in place and left synced. For a BPF_K
@@ -264,7 +280,7 @@ export function scalarAlu(
   if (entry === undefined) throw new ScalarDomainError(`scalarAlu: no rule for ALU op ${op}`);
   const [need, rule] = entry;
   const source = src ?? dst;
-  if (!canCompute(need, source, is64)) {
+  if (!canCompute(need, source, is64) || !hasDetails(op, extra)) {
     // Not even the 32-bit zero extension is kept: the kernel marks the whole register unknown.
     markUnknown(dst);
     return;
@@ -273,6 +289,39 @@ export function scalarAlu(
   // 32-bit results are zero-extended, except BPF_END which sized itself.
   if (!is64 && op !== BPF_END) zext32to64(dst);
   boundsSync(dst);
+}
+
+/** The fields of an instruction scalarAluInsn reads. */
+export interface AluInsn {
+  code: number;
+  off: number;
+  imm: number;
+}
+
+/**
+ * The whole scalar effect of one ALU/ALU64 instruction on scalar `dst`, read
+ * from the instruction itself (op, width, sdiv/smod, END width and
+ * direction, MOV/MOVSX, BPF_K immediates). `src` is the source register's
+ * scalar for BPF_X; it is ignored for BPF_K.
+ */
+export function scalarAluInsn(insn: AluInsn, dst: ScalarBounds, src: ScalarBounds | null): void {
+  const op = insn.code & 0xf0;
+  const is64 = (insn.code & 0x07) === BPF_ALU64;
+  const isX = (insn.code & BPF_X) !== 0;
+  if (op === BPF_MOV) {
+    if (!isX) return scalarMovImm(dst, insn.imm, is64);
+    if (src === null) throw new ScalarDomainError("scalarAluInsn: BPF_MOV | BPF_X needs a source");
+    return scalarMov(dst, src, is64, insn.off);
+  }
+  const source =
+    op === BPF_END || op === BPF_NEG ? null : isX ? src : knownScalar(BigInt(insn.imm));
+  if (source === null && op !== BPF_END && op !== BPF_NEG)
+    throw new ScalarDomainError("scalarAluInsn: BPF_X needs a source");
+  scalarAlu(op, dst, source, is64, {
+    signed: insn.off === 1,
+    endBits: insn.imm,
+    endSource: insn.code & BPF_X,
+  });
 }
 
 /**

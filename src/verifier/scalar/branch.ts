@@ -1,6 +1,6 @@
 // Branch prediction for `if a <op> b` on two scalars (is_scalar_branch_taken):
 // 1 when the jump is always taken, 0 when never, -1 when both can happen.
-import * as op from "../../isa/opcodes.ts";
+import * as opc from "../../isa/opcodes.ts";
 import type { ScalarBounds } from "./bounds.ts";
 import * as int from "./int.ts";
 import * as tn from "./tnum.ts";
@@ -20,7 +20,7 @@ const {
   BPF_JSGT,
   BPF_JSLE,
   BPF_JSLT,
-} = op;
+} = opc;
 const { U32_MAX } = int;
 const { tnumOverlap, tnumSubreg } = tn;
 

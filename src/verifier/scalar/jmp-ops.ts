@@ -1,6 +1,6 @@
 // Jump op algebra: the op of the false branch (rev_opcode) and the op with
 // its operands swapped (flip_opcode), as tables over the BPF_OP bits.
-import * as op from "../../isa/opcodes.ts";
+import * as opc from "../../isa/opcodes.ts";
 import { ScalarDomainError } from "./errors.ts";
 
 // Imported bindings are read through getters under the TypeScript loaders we
@@ -18,7 +18,7 @@ const {
   BPF_JSLE,
   BPF_JSLT,
   BPF_X,
-} = op;
+} = opc;
 
 /**
  * "Bits of b all clear in a": the negation of JSET, which has no BPF opcode.

@@ -2,7 +2,7 @@
 // (regs_refine_cond_op followed by reg_bounds_sync on each, as the kernel's
 // reg_set_min_max does per branch). Arithmetic wraps like the kernel's C
 // (u32/s32/u64/s64), so even a call on a dead branch matches it.
-import * as op from "../../isa/opcodes.ts";
+import * as opc from "../../isa/opcodes.ts";
 import * as bd from "./bounds.ts";
 import type { ScalarBounds } from "./bounds.ts";
 import * as br from "./branch.ts";
@@ -25,7 +25,7 @@ const {
   BPF_JSGT,
   BPF_JSLE,
   BPF_JSLT,
-} = op;
+} = opc;
 const { markUnbounded } = bd;
 const { constValue, isConst } = br;
 const { W32, W64, maxBig, minBig } = int;

@@ -6,12 +6,16 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
   BPF_AND,
   BPF_ARSH,
   BPF_DIV,
   BPF_END,
   BPF_LSH,
+  BPF_K,
   BPF_MOD,
+  BPF_MOV,
   BPF_MUL,
   BPF_NEG,
   BPF_OR,
@@ -19,6 +23,7 @@ import {
   BPF_SUB,
   BPF_TO_BE,
   BPF_TO_LE,
+  BPF_X,
   BPF_XOR,
 } from "../../../src/isa/opcodes.ts";
 import {
@@ -30,6 +35,7 @@ import {
   formatScalar,
   knownScalar,
   scalarAlu,
+  scalarAluInsn,
   scalarMov,
   type AluExtra,
   type ScalarBounds,
@@ -56,9 +62,9 @@ const OPS: [string, number, AluExtra?][] = [
   ["add", BPF_ADD],
   ["sub", BPF_SUB],
   ["mul", BPF_MUL],
-  ["div", BPF_DIV],
+  ["div", BPF_DIV, { signed: false }],
   ["sdiv", BPF_DIV, { signed: true }],
-  ["mod", BPF_MOD],
+  ["mod", BPF_MOD, { signed: false }],
   ["smod", BPF_MOD, { signed: true }],
   ["or", BPF_OR],
   ["and", BPF_AND],
@@ -184,6 +190,97 @@ describe("narrowing", () => {
       ),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe("scalarAluInsn decodes the instruction", () => {
+  const CODES: [number, number][] = [];
+  for (const cls of [BPF_ALU, BPF_ALU64])
+    for (const op of [
+      BPF_ADD,
+      BPF_SUB,
+      BPF_MUL,
+      BPF_DIV,
+      BPF_MOD,
+      BPF_OR,
+      BPF_AND,
+      BPF_XOR,
+      BPF_LSH,
+      BPF_RSH,
+      BPF_ARSH,
+      BPF_MOV,
+    ])
+      for (const srcBit of [BPF_K, BPF_X]) CODES.push([cls | op | srcBit, op]);
+
+  it("every op and width, register or immediate source, signed div/mod and movsx offsets", () => {
+    fc.assert(
+      fc.property(
+        sampleArb,
+        sampleArb,
+        fc.nat(),
+        fc.nat(),
+        fc.constantFrom(...CODES),
+        immArb,
+        fc.constantFrom(0, 1, 8, 16, 32),
+        (d, s, i, j, [code, op], imm, off) => {
+          const is64 = (code & 7) === BPF_ALU64;
+          const isX = (code & BPF_X) !== 0;
+          if (
+            op === BPF_MOV &&
+            (!isX || (off !== 0 && off !== 8 && off !== 16 && !(is64 && off === 32)))
+          )
+            off = 0;
+          if (op !== BPF_MOV && op !== BPF_DIV && op !== BPF_MOD) off = 0;
+          if (op === BPF_DIV || op === BPF_MOD) off = off === 1 ? 1 : 0;
+          const x = d.members[i % d.members.length];
+          const y = isX ? s.members[j % s.members.length] : BigInt(imm) & M64;
+          const dst = cloneBounds(d.b);
+          scalarAluInsn({ code, off, imm }, dst, isX ? cloneBounds(s.b) : null);
+          let expected: bigint;
+          if (op === BPF_MOV) {
+            const v = isX ? y : BigInt(imm) & M64;
+            expected = off ? movsxRef(v, off, is64) : is64 ? v : v & 0xffffffffn;
+          } else expected = aluRef(op, x, y, is64, { signed: off === 1 });
+          check(dst, d.b, expected, `code ${code.toString(16)} off ${off} ${x} ${y}`);
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
+  it("END and NEG from the instruction", () => {
+    fc.assert(
+      fc.property(
+        sampleArb,
+        fc.nat(),
+        fc.constantFrom(16, 32, 64),
+        fc.constantFrom(
+          BPF_ALU | BPF_END | BPF_TO_LE,
+          BPF_ALU | BPF_END | BPF_TO_BE,
+          BPF_ALU64 | BPF_END | BPF_TO_LE,
+          BPF_ALU | BPF_NEG,
+          BPF_ALU64 | BPF_NEG,
+        ),
+        (d, i, imm, code) => {
+          const x = d.members[i % d.members.length];
+          const is64 = (code & 7) === BPF_ALU64;
+          const op = code & 0xf0;
+          const dst = cloneBounds(d.b);
+          scalarAluInsn({ code, off: 0, imm: op === BPF_NEG ? 0 : imm }, dst, null);
+          const expected = aluRef(op, x, 0n, is64, { endBits: imm, endSource: code & BPF_X });
+          check(dst, d.b, expected, `code ${code.toString(16)} imm ${imm} ${x}`);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+
+  it("div/mod without signedness, or END without a width, leave the register unknown", () => {
+    for (const op of [BPF_DIV, BPF_MOD, BPF_END]) {
+      const dst = knownScalar(100n);
+      scalarAlu(op, dst, knownScalar(7n), true);
+      expect(formatScalar(dst)).toBe("scalar()");
+    }
   });
 });
 

@@ -46,9 +46,9 @@ import {
   type ScalarBounds,
 } from "../../../src/verifier/bounds.ts";
 
-/** `dst op= imm` for ALU64 (is64) or ALU (w registers). */
+/** `dst op= imm` for ALU64 (is64) or ALU (w registers); div/mod unsigned. */
 const aluK = (op: number, dst: ScalarBounds, imm: number, is64 = true): void =>
-  scalarAlu(op, dst, knownScalar(BigInt(imm)), is64);
+  scalarAlu(op, dst, knownScalar(BigInt(imm)), is64, { signed: false });
 
 /** A register loaded with a zero-extending load of `size` bytes. */
 function loaded(size: number): ScalarBounds {
@@ -251,9 +251,9 @@ describe("rules of the current kernel beyond 6.8", () => {
     aluK(BPF_AND, r1, 9);
     const r2 = unknownScalar();
     aluK(BPF_AND, r2, 9);
-    scalarAlu(BPF_DIV, r1, knownScalar(0n), true);
+    aluK(BPF_DIV, r1, 0);
     expect(formatScalar(r1)).toBe("0");
-    scalarAlu(BPF_MOD, r2, knownScalar(0n), true);
+    aluK(BPF_MOD, r2, 0);
     expect(formatScalar(r2)).toBe(
       "scalar(smin=smin32=0,smax=umax=smax32=umax32=9,var_off=(0x0; 0x9))",
     );
@@ -265,7 +265,7 @@ describe("rules of the current kernel beyond 6.8", () => {
     const r2 = unknownScalar();
     aluK(BPF_AND, r2, 1);
     aluK(BPF_OR, r2, 2);
-    scalarAlu(BPF_DIV, r1, r2, true);
+    scalarAlu(BPF_DIV, r1, r2, true, { signed: false });
     expect(formatScalar(r1)).toBe("scalar()");
   });
 
