@@ -14,6 +14,7 @@ import {
   BTF_VERSION,
   BtfKind,
   BtfLinkage,
+  isRef,
   type BtfEnumValue,
   type BtfEnum64Value,
   type BtfParam,
@@ -264,18 +265,14 @@ export function encodeBtf(btf: Btf): Uint8Array {
   };
   for (let id = 1; id < btf.count; id++) {
     const t = btf.type(id);
+    if (isRef(t)) {
+      head(t.name, t.kind, 0, false, t.type);
+      continue;
+    }
     switch (t.kind) {
       case BtfKind.INT:
         head(t.name, t.kind, 0, false, t.size);
         u32(((t.encoding & 0xf) << 24) | ((t.bitOffset & 0xff) << 16) | (t.bits & 0xff));
-        break;
-      case BtfKind.PTR:
-      case BtfKind.TYPEDEF:
-      case BtfKind.VOLATILE:
-      case BtfKind.CONST:
-      case BtfKind.RESTRICT:
-      case BtfKind.TYPE_TAG:
-        head(t.name, t.kind, 0, false, t.type);
         break;
       case BtfKind.ARRAY:
         head("", t.kind, 0, false, 0);

@@ -255,6 +255,12 @@ export function isModifier(
   );
 }
 
+/** PTR and the modifiers: kinds that are just a name and a referenced type. */
+export const isRef = (
+  t: BtfType,
+): t is BtfPtr | BtfTypedef | BtfVolatile | BtfConst | BtfRestrict | BtfTypeTag =>
+  t.kind === BtfKind.PTR || isModifier(t);
+
 export const isComposite = (t: BtfType): t is BtfStruct | BtfUnion =>
   t.kind === BtfKind.STRUCT || t.kind === BtfKind.UNION;
 
