@@ -3,3 +3,5 @@ export * from "./errors.ts";
 export * from "./isa/index.ts";
 export * from "./uapi/index.ts";
 export * from "./interp/index.ts";
+export * from "./runtime/maps/index.ts";
+export * from "./runtime/object.ts";

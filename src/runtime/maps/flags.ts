@@ -1,5 +1,6 @@
 // Map-related flag values of include/uapi/linux/bpf.h that src/uapi does not
 // carry (helper flags, per-type creation flags), and the kernel's size limits.
+export { MAX_BPF_STACK } from "../../isa/index.ts";
 import {
   BPF_F_RDONLY,
   BPF_F_RDONLY_PROG,
@@ -31,7 +32,6 @@ export const BPF_RINGBUF_HDR_SZ = 8;
 
 /** Kernel limits the map code checks against (x86-64 defaults). */
 export const PAGE_SIZE = 4096;
-export const MAX_BPF_STACK = 512;
 export const KMALLOC_MAX_SIZE = 1 << 22;
 export const PCPU_MIN_UNIT_SIZE = 32 << 10;
 /** BPF_OBJ_NAME_LEN: names are at most 15 characters plus NUL. */

@@ -29,4 +29,19 @@ export { PerfReader, type PerfReaderOptions } from "./perf-reader.ts";
 export { TypedMap, codecs, type ValueCodec } from "./codec.ts";
 export { MapError, Errno, errnoName, type ErrnoName } from "./errors.ts";
 export { mapAttrsFromSpec, kernelObjName } from "./from-spec.ts";
-export * from "./flags.ts";
+export {
+  BPF_F_ZERO_SEED,
+  BPF_F_PRESERVE_ELEMS,
+  BPF_F_ACCESS_MASK,
+  BPF_F_INDEX_MASK,
+  BPF_F_CURRENT_CPU,
+  BPF_RB_NO_WAKEUP,
+  BPF_RB_FORCE_WAKEUP,
+  BPF_RB_AVAIL_DATA,
+  BPF_RB_RING_SIZE,
+  BPF_RB_CONS_POS,
+  BPF_RB_PROD_POS,
+  BPF_RINGBUF_BUSY_BIT,
+  BPF_RINGBUF_DISCARD_BIT,
+  BPF_RINGBUF_HDR_SZ,
+} from "./flags.ts";
