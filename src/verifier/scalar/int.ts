@@ -50,10 +50,8 @@ export const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
  * 32-bit Numbers so no string or loop is needed.
  */
 export function fls64(x: bigint): number {
-  const hi = Number(x >> 32n);
-  if (hi !== 0) return 64 - Math.clz32(hi);
-  const lo = Number(x & U32_MAX);
-  return lo === 0 ? 0 : 32 - Math.clz32(lo);
+  if (x <= U32_MAX) return x === 0n ? 0 : 32 - Math.clz32(Number(x));
+  return 64 - Math.clz32(Number(x >> 32n));
 }
 
 /**
