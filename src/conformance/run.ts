@@ -31,20 +31,31 @@ function describeError(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-/** Load and run a program on `engine` with the test's memory; returns r0 or throws. */
-function execute(insns: Insn[], t: ConformanceFile, engine: Engine): bigint {
+/**
+ * Validate and run a program on `engine` the way the conformance plugin does:
+ * the input bytes copied into fresh runtime memory, r1 = their address and
+ * r2 = their length (both 0 when there are none), the uBPF plugin's helpers.
+ * Returns r0; throws InsnError when the program is rejected, or the engine's
+ * error when the run faults.
+ */
+export function executeConformance(
+  insns: Insn[],
+  input: Uint8Array,
+  engine: Engine,
+  name?: string,
+): bigint {
   validate(insns, { callx: true });
-  const mem = new VmMemory({ initialBytes: Math.max(1 << 17, t.mem.length + (1 << 16)) });
+  const mem = new VmMemory({ initialBytes: Math.max(1 << 17, input.length + (1 << 16)) });
   let r1 = 0n;
-  if (t.mem.length > 0) {
-    const addr = mem.alloc(t.mem.length);
-    mem.write(addr, t.mem);
+  if (input.length > 0) {
+    const addr = mem.alloc(input.length);
+    mem.write(addr, input);
     r1 = BigInt(addr);
   }
   const helpers = conformanceHelpers(mem);
   const env = { mem, helper: (id: number) => helpers.get(id) };
-  const prepared = engine.prepare({ insns, name: t.file }, env);
-  return prepared.run({ args: [r1, BigInt(t.mem.length)] }).r0;
+  const prepared = engine.prepare({ insns, name }, env);
+  return prepared.run({ args: [r1, BigInt(input.length)] }).r0;
 }
 
 /** Run a parsed test file on `engine`. */
@@ -62,7 +73,7 @@ export function runParsedConformance(t: ConformanceFile, engine: Engine): Confor
   }
   let r0: bigint;
   try {
-    r0 = execute(insns, t, engine);
+    r0 = executeConformance(insns, t.mem, engine, t.file);
   } catch (e) {
     const why = describeError(e);
     if (t.error)

@@ -42,12 +42,21 @@ export function readElfSections(file: Uint8Array): ElfSection[] {
     while (end < strtab.length && strtab[end] !== 0) end++;
     return new TextDecoder().decode(strtab.subarray(off, end));
   };
-  return raw.map((s, index) => ({ index, name: nameAt(s.nameOff), type: s.type, flags: s.flags, data: s.data, info: s.info }));
+  return raw.map((s, index) => ({
+    index,
+    name: nameAt(s.nameOff),
+    type: s.type,
+    flags: s.flags,
+    data: s.data,
+    info: s.info,
+  }));
 }
 
 /** Executable sections that hold code (program sections and .text). */
 export function programSections(sections: ElfSection[]): ElfSection[] {
-  return sections.filter((s) => s.type === SHT_PROGBITS && s.flags & SHF_EXECINSTR && s.data.length > 0);
+  return sections.filter(
+    (s) => s.type === SHT_PROGBITS && s.flags & SHF_EXECINSTR && s.data.length > 0,
+  );
 }
 
 /** Byte offsets within section `target` that a REL section relocates. */

@@ -92,6 +92,8 @@ export interface GenOptions {
   faults?: boolean;
   /** Maximum number of subprograms. */
   maxSubs?: number;
+  /** Helper ids calls may use (default HELPER_IDS; helper 3 may end the program). */
+  helpers?: readonly number[];
 }
 
 // Every operation the ISA tables list, plus the unary and move forms.
@@ -207,6 +209,7 @@ interface Ctx {
   depth: number;
   /** Subprograms this body may call (indices greater than its own). */
   callable: number[];
+  helpers: readonly number[];
 }
 
 function genBody(c: Ctx, n: number): Stmt[] {
@@ -253,26 +256,52 @@ function genStmt(c: Ctx): Stmt {
   if (roll < 89 && c.callable.length > 0) {
     return { k: "call", sub: r.pick(c.callable), args: [r.i32(), r.i32()] };
   }
-  if (roll < 93) return { k: "helper", id: r.pick(HELPER_IDS), kfunc: r.chance(0.2) };
+  if (roll < 93) return { k: "helper", id: r.pick(c.helpers), kfunc: r.chance(0.2) };
   return { k: "insn", insns: aluInsn(r) };
 }
 
 export function randomProgram(seed: number, opts: GenOptions = {}): RandomProgram {
   const r = new Rng(seed);
   const size = opts.size ?? 12;
+  const helpers = opts.helpers ?? HELPER_IDS;
   const nsubs = r.int((opts.maxSubs ?? 2) + 1);
   const subs: Stmt[][] = [];
   for (let i = 0; i < nsubs; i++) {
     const callable = Array.from({ length: nsubs - i - 1 }, (_, k) => i + 1 + k);
-    subs.push(genBody({ r, faults: !!opts.faults, size, depth: 0, callable }, 1 + r.int(size / 2)));
+    const ctx = { r, faults: !!opts.faults, size, depth: 0, callable, helpers };
+    subs.push(genBody(ctx, 1 + r.int(size / 2)));
   }
   const callable = Array.from({ length: nsubs }, (_, k) => k);
-  const main = genBody({ r, faults: !!opts.faults, size, depth: 0, callable }, 1 + r.int(size));
+  const main = genBody(
+    { r, faults: !!opts.faults, size, depth: 0, callable, helpers },
+    1 + r.int(size),
+  );
   const init = Array.from({ length: 9 }, (): [number, number] => [
     imm(r),
     r.chance(0.5) ? 0 : r.i32(),
   ]);
   return { main, subs, init };
+}
+
+/**
+ * A program of at least `minInsns` instructions made of random statements
+ * (no subprograms): for compile-throughput measurements and the large-program
+ * tests. It runs to completion like any generated program.
+ */
+export function largeProgram(minInsns: number, seed = 1): RandomProgram {
+  const r = new Rng(seed);
+  const init = Array.from({ length: 9 }, (): [number, number] => [imm(r), 0]);
+  const main: Stmt[] = [];
+  const base = renderProgram({ main: [], subs: [], init }).length;
+  let total = base;
+  while (total < minInsns) {
+    // Helpers 1 and 2 only: helper 3 would end the program early.
+    const ctx = { r, faults: false, size: 12, depth: 0, callable: [], helpers: [1, 2] };
+    const chunk = genBody(ctx, 64);
+    main.push(...chunk);
+    total += renderProgram({ main: chunk, subs: [], init }).length - base;
+  }
+  return { main, subs: [], init };
 }
 
 // ---- rendering ----
