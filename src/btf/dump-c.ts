@@ -42,6 +42,11 @@ class CDumper {
     ({ names: this.names, enumValues: this.enumValueNames } = uniqueNames(btf));
   }
 
+  /** A single declarator, for use outside a full dump. */
+  declaration(id: number, name: string): string {
+    return this.decl(id, name, 0);
+  }
+
   run(): string[] {
     for (let id = 1; id < this.btf.count; id++) {
       const t = this.btf.types[id]!;
@@ -428,4 +433,14 @@ export function dumpC(btf: Btf, opts: DumpCOptions = {}): string {
     lines.push("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX", "#pragma clang attribute pop", "#endif", "");
   if (guard) lines.push(`#endif /* ${guard} */`);
   return lines.join("\n") + "\n";
+}
+
+/**
+ * One C declaration: `cDecl(btf, funcProtoId, "f")` gives `int f(void *ctx)`;
+ * a FUNC id gives its prototype under the FUNC's name when `name` is omitted.
+ */
+export function cDecl(btf: Btf, typeId: number, name?: string): string {
+  const t = btf.type(typeId);
+  if (t.kind === BtfKind.FUNC) return new CDumper(btf).declaration(t.type, name ?? t.name);
+  return new CDumper(btf).declaration(typeId, name ?? "");
 }

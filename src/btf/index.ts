@@ -15,5 +15,5 @@ export {
   type LineInfoRecord,
 } from "./ext.ts";
 export { BtfBuilder, encodeBtf, type IntOptions, type MemberSpec } from "./builder.ts";
-export { dumpC, type DumpCOptions } from "./dump-c.ts";
+export { cDecl, dumpC, type DumpCOptions } from "./dump-c.ts";
 export { dumpRaw } from "./dump-raw.ts";

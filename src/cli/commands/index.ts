@@ -1,9 +1,11 @@
 // The list of CLI commands. Each module adds one subcommand to the program.
 import type { RegisterCommand } from "../context.ts";
 import { registerAsm } from "./asm.ts";
+import { registerBtf } from "./btf.ts";
 import { registerConformance } from "./conformance.ts";
 import { registerConformancePlugin } from "./conformance-plugin.ts";
 import { registerDisasm } from "./disasm.ts";
+import { registerInspect } from "./inspect.ts";
 import { registerRun } from "./run.ts";
 import { registerVerify } from "./verify.ts";
 
@@ -14,4 +16,6 @@ export const commands: RegisterCommand[] = [
   registerConformancePlugin,
   registerRun,
   registerVerify,
+  registerInspect,
+  registerBtf,
 ];
