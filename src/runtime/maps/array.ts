@@ -7,9 +7,11 @@ import {
   BPF_F_LOCK,
   BPF_F_MMAPABLE,
   BPF_F_NUMA_NODE,
+  BPF_EXIST,
   BPF_NOEXIST,
   MapType,
 } from "../../uapi/index.ts";
+import type { MapInfo } from "../../verifier/map-info.ts";
 import { problem, type AttrProblem, type MapAttrs } from "./attrs.ts";
 import { Errno } from "./errors.ts";
 import {
@@ -20,7 +22,7 @@ import {
   PCPU_MIN_UNIT_SIZE,
   round8,
 } from "./flags.ts";
-import { BpfMap, MapHeader } from "./map.ts";
+import { BpfMap, isFlagWord, MapHeader } from "./map.ts";
 
 const ARRAY_CREATE_FLAG_MASK =
   BPF_F_NUMA_NODE | BPF_F_MMAPABLE | BPF_F_ACCESS_MASK | BPF_F_PRESERVE_ELEMS | BPF_F_INNER_MAP;
@@ -122,7 +124,7 @@ abstract class ArrayStorage extends BpfMap {
 
   /** Check flags and index of an update; returns the index or -errno. */
   protected updateIndex(keyAddr: number, flags: number): number {
-    if ((flags & ~BPF_F_LOCK) > 2 || flags < 0) return -Errno.EINVAL;
+    if (!isFlagWord(flags) || (flags & ~BPF_F_LOCK) > BPF_EXIST) return -Errno.EINVAL;
     const i = readIndex(this.mem.u8, keyAddr);
     if (i >= this.maxEntries) return -Errno.E2BIG;
     if (flags & BPF_NOEXIST) return -Errno.EEXIST;
@@ -172,6 +174,14 @@ export class ArrayMap extends ArrayStorage {
     if (i < 0) return i;
     this.copyValueIn(this.valuesAddr + i * this.elemSize, valueAddr);
     return 0;
+  }
+
+  /** A frozen one-entry array (.rodata) also tells the verifier its bytes. */
+  override verifierInfo(): MapInfo {
+    const info = super.verifierInfo();
+    if (this.frozen && this.maxEntries === 1)
+      info.frozenValue = this.mem.read(this.valuesAddr, this.valueSize);
+    return info;
   }
 
   /** Global data: one-entry arrays hand out their value address for BPF_PSEUDO_MAP_VALUE. */

@@ -19,7 +19,7 @@ import { OutOfMemoryError } from "../../memory/index.ts";
 import { problem, type AttrProblem, type MapAttrs } from "./attrs.ts";
 import { Errno } from "./errors.ts";
 import { BPF_F_ACCESS_MASK, KMALLOC_MAX_SIZE, round8 } from "./flags.ts";
-import { BpfMap } from "./map.ts";
+import { BpfMap, isFlagWord } from "./map.ts";
 
 const LPM_DATA_SIZE_MIN = 1;
 const LPM_DATA_SIZE_MAX = 256;
@@ -158,7 +158,7 @@ export class LpmTrieMap extends BpfMap {
   }
 
   override updateElem(keyAddr: number, valueAddr: number, flags: number): number {
-    if (flags > BPF_EXIST || flags < 0) return -Errno.EINVAL;
+    if (!isFlagWord(flags) || flags > BPF_EXIST) return -Errno.EINVAL;
     const plen = this.keyPrefixlen(keyAddr);
     if (plen > this.maxPrefixlen) return -Errno.EINVAL;
 

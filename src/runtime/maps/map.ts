@@ -15,6 +15,7 @@
 import type { VmMemory } from "../../memory/index.ts";
 import { BPF_EXIST, BPF_F_LOCK, BPF_F_RDONLY, BPF_F_WRONLY } from "../../uapi/index.ts";
 import { mapTypeName } from "../../uapi/index.ts";
+import type { MapInfo } from "../../verifier/map-info.ts";
 import { RefCounted } from "../object.ts";
 import type { MapAttrs, InnerMapMeta } from "./attrs.ts";
 import { Errno } from "./errors.ts";
@@ -42,6 +43,15 @@ export const MapHeader = {
   NCPUS: 36,
   SIZE: 64,
 } as const;
+
+/**
+ * Flags arrive as JS numbers (helpers convert the u64 register). Bit tests on
+ * numbers only see the low 32 bits, so anything that is not a u32 is refused
+ * up front rather than silently truncated.
+ */
+export function isFlagWord(flags: number): boolean {
+  return Number.isInteger(flags) && flags >= 0 && flags <= 0xffff_ffff;
+}
 
 export abstract class BpfMap extends RefCounted {
   readonly type: number;
@@ -218,6 +228,21 @@ export abstract class BpfMap extends RefCounted {
     return undefined;
   }
 
+  /** What the verifier is told about this map (its MapInfo for a pseudo-map lddw). */
+  verifierInfo(): MapInfo {
+    const info: MapInfo = {
+      type: this.type,
+      keySize: this.keySize,
+      valueSize: this.valueSize,
+      maxEntries: this.maxEntries,
+      flags: this.flags,
+    };
+    if (this.name) info.name = this.name;
+    const inner = this.innerMeta();
+    if (inner) info.innerMap = { ...inner };
+    return info;
+  }
+
   // ---- syscall side ----
 
   /** Address of the user-visible value (all CPUs for per-CPU maps) without side effects, or 0. */
@@ -271,14 +296,14 @@ export abstract class BpfMap extends RefCounted {
   }
 
   protected checkLookupFlags(flags: number): number {
-    if (flags & ~BPF_F_LOCK) return -Errno.EINVAL;
+    if (!isFlagWord(flags) || flags & ~BPF_F_LOCK) return -Errno.EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -Errno.EINVAL;
     return 0;
   }
 
   /** The update flag rule of array and hash maps: BPF_ANY/NOEXIST/EXIST, plus BPF_F_LOCK with a lock. */
   protected checkUpdateFlags(flags: number): number {
-    if ((flags & ~BPF_F_LOCK) > BPF_EXIST || flags < 0) return -Errno.EINVAL;
+    if (!isFlagWord(flags) || (flags & ~BPF_F_LOCK) > BPF_EXIST) return -Errno.EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -Errno.EINVAL;
     return 0;
   }

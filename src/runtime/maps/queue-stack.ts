@@ -13,7 +13,7 @@ import {
 import { problem, type AttrProblem, type MapAttrs } from "./attrs.ts";
 import { Errno } from "./errors.ts";
 import { BPF_F_ACCESS_MASK, KMALLOC_MAX_SIZE } from "./flags.ts";
-import { BpfMap } from "./map.ts";
+import { BpfMap, isFlagWord } from "./map.ts";
 
 const QUEUE_STACK_CREATE_FLAG_MASK = BPF_F_NUMA_NODE | BPF_F_ACCESS_MASK;
 
@@ -60,7 +60,7 @@ export class QueueStackMap extends BpfMap {
   }
 
   override pushElem(valueAddr: number, flags: number): number {
-    if (flags & BPF_NOEXIST || flags > BPF_EXIST || flags < 0) return -Errno.EINVAL;
+    if (!isFlagWord(flags) || flags & BPF_NOEXIST || flags > BPF_EXIST) return -Errno.EINVAL;
     if ((this.head + 1) % this.size === this.tail) {
       if (!(flags & BPF_EXIST)) return -Errno.E2BIG;
       this.tail = (this.tail + 1) % this.size;

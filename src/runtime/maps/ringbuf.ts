@@ -32,7 +32,7 @@ import {
   PAGE_SIZE,
   round8,
 } from "./flags.ts";
-import { BpfMap } from "./map.ts";
+import { BpfMap, isFlagWord } from "./map.ts";
 
 const RINGBUF_CREATE_FLAG_MASK = BPF_F_NUMA_NODE;
 const RINGBUF_MAX_RECORD_SZ = Math.floor(0xffff_ffff / 4);
@@ -189,7 +189,8 @@ export class RingBufMap extends BpfMap {
 
   /** bpf_ringbuf_output: copy `size` bytes at dataAddr into a new record. 0, -EINVAL or -EAGAIN. */
   output(dataAddr: number, size: number, flags: number): number {
-    if (flags & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) return -Errno.EINVAL;
+    if (!isFlagWord(flags) || flags & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP))
+      return -Errno.EINVAL;
     const rec = this.reserveRecord(size);
     if (rec === 0) return -Errno.EAGAIN;
     this.mem.u8.copyWithin(rec, dataAddr, dataAddr + size);

@@ -90,6 +90,30 @@ describe("array map", () => {
     expect(two.map.directValueAddr(0)).toBe(-524);
   });
 
+  it("tells the verifier a frozen .rodata's bytes", () => {
+    const { open } = setup();
+    const ro = open({
+      type: MapType.ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 1,
+      name: ".rodata",
+      flags: 1 << 7,
+    });
+    ro.update(0, u32(0xc0ffee));
+    expect(ro.map.verifierInfo().frozenValue).toBeUndefined();
+    ro.freeze();
+    const info = ro.map.verifierInfo();
+    expect(info).toMatchObject({
+      type: MapType.ARRAY,
+      keySize: 4,
+      valueSize: 4,
+      maxEntries: 1,
+      name: ".rodata",
+    });
+    expect(readU32(info.frozenValue!)).toBe(0xc0ffee);
+  });
+
   it("frozen and read-only maps refuse user writes, programs still write", () => {
     const { mem, open } = setup();
     const h = open(arr);

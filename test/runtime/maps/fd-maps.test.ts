@@ -109,6 +109,11 @@ describe("maps of maps", () => {
     // The inline layout holds the same pointer.
     const lay = (outer.map as ArrayOfMapsMap).layout;
     expect(mem.dv.getUint32(lay.valuesAddr + 8, true)).toBe(a.map.addr);
+    expect(outer.map.verifierInfo().innerMap).toMatchObject({
+      type: MapType.ARRAY,
+      valueSize: 8,
+      maxEntries: 2,
+    });
     const ih = outer.innerMap(1)!;
     expect(ih.map).toBe(a.map);
     ih.close();

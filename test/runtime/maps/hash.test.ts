@@ -153,3 +153,20 @@ describe("percpu hash", () => {
     expect(h.lookupPerCpu(5)!.map((b) => readU32(b))).toEqual([0, 55, 0]);
   });
 });
+
+describe("flag words", () => {
+  it("flags beyond 32 bits or fractional are EINVAL, never truncated to BPF_ANY", () => {
+    const { mem, open } = setup();
+    const h = open(hash);
+    const arr = open({ type: MapType.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1 });
+    const q = open({ type: MapType.QUEUE, keySize: 0, valueSize: 8, maxEntries: 1 });
+    const k = place(mem, u32(1));
+    const v = place(mem, u64(1));
+    for (const f of [2 ** 32, 2 ** 32 + 1, 0.5, -1]) {
+      expect(h.map.updateElem(k, v, f)).toBe(-22);
+      expect(arr.map.updateElem(place(mem, u32(0)), v, f)).toBe(-22);
+      expect(q.map.pushElem(v, f)).toBe(-22);
+    }
+    expect(h.lookup(1)).toBeUndefined();
+  });
+});
