@@ -40,6 +40,7 @@ import {
   zext32to64,
 } from "./domain.ts";
 import type { Env } from "./env.ts";
+import { tnumText } from "./log.ts";
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
 import {
   constReg,
@@ -103,7 +104,7 @@ function sanitizeCheckBounds(env: Env, insn: Insn, dst: RegState): void {
     const off = dst.off + Number(BigInt.asIntN(64, dst.varOff.value));
     if (!tnumIsConst(dst.varOff)) {
       env.fail(
-        `R${insn.dst} variable stack access prohibited for !root, var_off=${dst.varOff.value} off=${off}`,
+        `R${insn.dst} variable stack access prohibited for !root, var_off=${tnumText(dst.varOff)} off=${off}`,
       );
     }
     if (off >= 0 || off < -512) {

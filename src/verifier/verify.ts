@@ -20,10 +20,18 @@ import { BPF_MAIN_FUNC, newFuncState } from "./state.ts";
 /** Kernel-syntax instruction text for the log: `(b7) r0 = 0`. */
 export const defaultInsnPrinter: InsnPrinter = (insns, idx) => disasmInsn(insns, idx);
 
+/**
+ * 8- and 16-bit BPF_STX | BPF_ATOMIC codes are in the kernel's opcode table
+ * (for load-acquire/store-release); check_atomic rejects other operations on
+ * them with "invalid atomic operand size".
+ */
+const NARROW_ATOMIC_CODES = new Set([0xd3, 0xcb]);
+
 /** The opcode exists at all (bpf_opcode_in_insntable); callx is an LLVM extension Linux lacks. */
 function checkOpcodes(env: Env): void {
   for (let i = 0; i < env.insns.length; i++) {
     const x = env.insns[i]!;
+    if (NARROW_ATOMIC_CODES.has(x.code)) continue;
     const forms = formsOfCode(x.code);
     if (forms.length === 0 || forms.every((f) => f.ext === "callx")) {
       env.fail(`unknown opcode ${x.code.toString(16).padStart(2, "0")}`);
@@ -34,7 +42,9 @@ function checkOpcodes(env: Env): void {
 
 /** check_max_stack_depth(): frames of a call chain share MAX_BPF_STACK bytes. */
 function checkMaxStackDepth(env: Env): void {
-  const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
+  // round_up_stack_depth() of a JIT-enabled kernel: multiples of 16, 0 stays 0
+  // (the interpreter's 32-byte granularity does not apply).
+  const round = (d: number): number => Math.ceil(d / 16) * 16;
   const walk = (sub: number, depth: number, frame: number): void => {
     const total = depth + round(env.subprogs[sub]!.stackDepth);
     if (total > MAX_BPF_STACK)

@@ -3,15 +3,30 @@
 import { describe, expect, it } from "vitest";
 import { errorMatches, runCase, type VerifierCase } from "./harness.ts";
 import { cases as alu } from "./cases/alu.ts";
+import { cases as atomic } from "./cases/atomic.ts";
+import { cases as calls } from "./cases/calls.ts";
 import { cases as cfg } from "./cases/cfg.ts";
 import { cases as ctx } from "./cases/ctx.ts";
 import { cases as exit } from "./cases/exit.ts";
 import { cases as helpers } from "./cases/helpers.ts";
+import { cases as ldabs } from "./cases/ldabs.ts";
 import { cases as maps } from "./cases/maps.ts";
 import { cases as packet } from "./cases/packet.ts";
 import { cases as stack } from "./cases/stack.ts";
 
-const AREAS: Record<string, VerifierCase[]> = { cfg, alu, stack, maps, helpers, ctx, packet, exit };
+const AREAS: Record<string, VerifierCase[]> = {
+  cfg,
+  alu,
+  stack,
+  maps,
+  helpers,
+  ctx,
+  packet,
+  exit,
+  atomic,
+  ldabs,
+  calls,
+};
 
 for (const [area, cases] of Object.entries(AREAS)) {
   describe(`verifier cases: ${area}`, () => {
