@@ -132,6 +132,10 @@ abstract class ArrayStorage extends BpfMap {
     return i;
   }
 
+  override sysLookupCopy(keyAddr: number, flags: number): Uint8Array | number {
+    return this.lookupCopyDirect(keyAddr, flags);
+  }
+
   override deleteElem(_keyAddr: number): number {
     return -Errno.EINVAL;
   }

@@ -179,10 +179,10 @@ export class MapHandle {
   lookup(key?: MapKey, flags = 0): Uint8Array | undefined {
     const m = this.map;
     this.putKey(key, m.scratchKey);
-    const rc = m.sysLookup(m.scratchKey, m.scratchValue, flags);
-    if (rc === -Errno.ENOENT) return undefined;
-    if (rc < 0) throw this.fail("lookup", rc);
-    return this.readValue();
+    const v = m.sysLookupCopy(m.scratchKey, flags);
+    if (typeof v !== "number") return v;
+    if (v === -Errno.ENOENT) return undefined;
+    throw this.fail("lookup", v);
   }
 
   /** Per-CPU maps: one value_size slice per CPU. */

@@ -135,6 +135,10 @@ export class HashMap extends BpfMap {
     return e < 0 ? 0 : this.table.valueAddr(e);
   }
 
+  override sysLookupCopy(keyAddr: number, flags: number): Uint8Array | number {
+    return this.lookupCopyDirect(keyAddr, flags);
+  }
+
   override updateElem(keyAddr: number, valueAddr: number, flags: number): number {
     return this.update(keyAddr, valueAddr, flags, false);
   }

@@ -261,6 +261,28 @@ export abstract class BpfMap extends RefCounted {
     return 0;
   }
 
+  /** BPF_MAP_LOOKUP_ELEM returning a fresh copy of the value, or -errno. */
+  sysLookupCopy(keyAddr: number, flags: number): Uint8Array | number {
+    const rc = this.sysLookup(keyAddr, this.scratchValue, flags);
+    return rc < 0 ? rc : this.mem.read(this.scratchValue, this.userValueSize);
+  }
+
+  /**
+   * sysLookupCopy for maps whose user-visible value lies in memory as is
+   * (arrays, hash maps): one copy instead of two. Subclasses opt in.
+   */
+  protected lookupCopyDirect(keyAddr: number, flags: number): Uint8Array | number {
+    if (this.flags & BPF_F_WRONLY) return -Errno.EPERM;
+    const err = this.checkLookupFlags(flags);
+    if (err) return err;
+    const v = this.sysValueAddr(keyAddr);
+    if (v === 0) return -Errno.ENOENT;
+    const out = this.mem.read(v, this.userValueSize);
+    const lock = this.spinLockOffset;
+    if (lock !== undefined) out.fill(0, lock, lock + 4);
+    return out;
+  }
+
   /** BPF_MAP_UPDATE_ELEM. */
   sysUpdate(keyAddr: number, valueAddr: number, flags: number): number {
     const err = this.checkUserWrite();
