@@ -9,10 +9,12 @@ import { cases as cfg } from "./cases/cfg.ts";
 import { cases as ctx } from "./cases/ctx.ts";
 import { cases as exit } from "./cases/exit.ts";
 import { cases as helpers } from "./cases/helpers.ts";
+import { cases as jmp } from "./cases/jmp.ts";
 import { cases as ldabs } from "./cases/ldabs.ts";
 import { cases as maps } from "./cases/maps.ts";
 import { cases as packet } from "./cases/packet.ts";
 import { cases as stack } from "./cases/stack.ts";
+import { cases as unpriv } from "./cases/unpriv.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -26,6 +28,8 @@ const AREAS: Record<string, VerifierCase[]> = {
   atomic,
   ldabs,
   calls,
+  jmp,
+  unpriv,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
