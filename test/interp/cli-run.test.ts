@@ -54,12 +54,20 @@ describe("tsbpf run", () => {
     expect((await cli("run", prog, "--mem-file", mf)).out).toBe("0x1004\n");
   });
   it("an execution fault exits 1 and names the pc", async () => {
-    const r = await cli("run", file("e.asm", "mov %r1, 16\nldxw %r0, [%r1]\nexit\n"));
+    const prog = file("e.asm", "mov %r1, 16\nldxw %r0, [%r1]\nexit\n");
+    const r = await cli("run", "--engine", "interp", prog);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/out-of-bounds load of 4 bytes at 0x10 \(pc 1\)/);
   });
   it("--budget ends a loop with exit 1", async () => {
-    const r = await cli("run", "--budget", "100", file("f.asm", "l:\nja l\nexit\n"));
+    const r = await cli(
+      "run",
+      "--engine",
+      "interp",
+      "--budget",
+      "100",
+      file("f.asm", "l:\nja l\nexit\n"),
+    );
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/budget of 100 exhausted/);
   });
