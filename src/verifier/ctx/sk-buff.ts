@@ -3,8 +3,8 @@
 // sk_filter_/tc_cls_act_/cg_skb_/sk_skb_is_valid_access).
 import type { CtxField, CtxLayout } from "./layout-types.ts";
 
-/** Offsets of struct __sk_buff (size 192). */
-const SKB_FIELDS: readonly CtxField[] = [
+/** Offsets of struct __sk_buff (size 192); the runtime lays out real contexts from this list. */
+export const SKB_FIELDS: readonly CtxField[] = [
   { name: "len", off: 0, size: 4, read: "narrow" },
   { name: "pkt_type", off: 4, size: 4, read: "narrow" },
   { name: "mark", off: 8, size: 4, read: "narrow" },
