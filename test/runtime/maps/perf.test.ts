@@ -69,6 +69,27 @@ describe("perf event array", () => {
     expect(r.read()!.sample!.length).toBe(12);
   });
 
+  it("the async iterator yields records as programs output them", async () => {
+    const { mem, open } = setup(1);
+    const h = open(perfAttrs);
+    const r = new PerfReader(h);
+    const m = h.map as PerfEventArrayMap;
+    const got: number[] = [];
+    const done = (async () => {
+      for await (const rec of r) {
+        got.push(readU32(rec.sample!));
+        if (got.length === 2) break;
+      }
+    })();
+    await new Promise((res) => setTimeout(res, 5));
+    m.output(BPF_F_CURRENT_CPU, place(mem, u32(41)), 4);
+    m.output(BPF_F_CURRENT_CPU, place(mem, u32(42)), 4);
+    await done;
+    expect(got).toEqual([41, 42]);
+    r.close();
+    expect(await r.wait(1000)).toBe(false);
+  });
+
   it("close() empties the slots; events are freed", () => {
     const { reg, open } = setup(2);
     const h = open(perfAttrs);
