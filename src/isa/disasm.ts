@@ -137,6 +137,10 @@ const FORM_PRINTERS: Record<FormKind, (c: PrintCtx) => string> = {
     `r${x.src} = ${atomicFn(x, "xchg")}((${SIZE_NAMES[op.opSize(x.code)]} *)${mem(x, x.dst)}, r${x.src})`,
   cmpxchg: ({ x }) =>
     `r0 = ${atomicFn(x, "cmpxchg")}((${SIZE_NAMES[op.opSize(x.code)]} *)${mem(x, x.dst)}, r0, r${x.src})`,
+  load_acquire: ({ x }) =>
+    `r${x.dst} = load_acquire((${SIZE_NAMES[op.opSize(x.code)]} *)${mem(x, x.src)})`,
+  store_release: ({ x }) =>
+    `store_release((${SIZE_NAMES[op.opSize(x.code)]} *)${mem(x, x.dst)}, r${x.src})`,
   lddw: ({ x, next, opts }) => {
     if (!next) return `r${x.dst} = <incomplete lddw>`;
     const v = lddwImm64(x, next);

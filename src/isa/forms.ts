@@ -23,6 +23,8 @@ export type FormKind =
   | "atomic_fetch"
   | "xchg"
   | "cmpxchg"
+  | "load_acquire"
+  | "store_release"
   | "lddw"
   | "ldabs"
   | "ldind"
@@ -246,6 +248,23 @@ for (const [suffix, size] of [
       nomatch: ATOMIC_NOMATCH,
     });
   }
+}
+// Load-acquire and store-release come in every size, so B and H atomics exist only for them.
+for (const [s, size] of SIZES) {
+  const spec = {
+    src: "reg",
+    off: "any",
+    reserved: "BPF_STX uses reserved fields",
+    nomatch: ATOMIC_NOMATCH,
+  } as const;
+  add(`load_acquire_${s}`, "load_acquire", op.BPF_STX | op.BPF_ATOMIC | size, {
+    ...spec,
+    match: { imm: op.BPF_LOAD_ACQ },
+  });
+  add(`store_release_${s}`, "store_release", op.BPF_STX | op.BPF_ATOMIC | size, {
+    ...spec,
+    match: { imm: op.BPF_STORE_REL },
+  });
 }
 LDDW_SOURCES.forEach((name, src) => {
   add(name, "lddw", op.LDDW, {

@@ -72,6 +72,9 @@ export const BPF_ATOMIC = 0xc0;
 export const BPF_FETCH = 0x01;
 export const BPF_XCHG = 0xe0 | BPF_FETCH;
 export const BPF_CMPXCHG = 0xf0 | BPF_FETCH;
+/** Load-acquire / store-release (Linux 6.15+): BPF_STX | BPF_ATOMIC of any size with this imm. */
+export const BPF_LOAD_ACQ = 0x100;
+export const BPF_STORE_REL = 0x110;
 
 /** Pseudo sources of `lddw` (src field of BPF_LD | BPF_IMM | BPF_DW). */
 export const BPF_PSEUDO_MAP_FD = 1;

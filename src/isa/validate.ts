@@ -4,7 +4,7 @@
 // last instruction that cannot fall off the end. Messages are the kernel
 // verifier's (kernel/bpf/verifier.c) where it has one; InsnError carries the pc.
 import { InsnError } from "../errors.ts";
-import { formOf, formsOfCode, type FieldRule, type InsnForm } from "./forms.ts";
+import { ATOMIC_OPS, formOf, formsOfCode, type FieldRule, type InsnForm } from "./forms.ts";
 import type { Insn } from "./insn.ts";
 import * as op from "./opcodes.ts";
 
@@ -27,6 +27,17 @@ function checkField(rule: FieldRule, value: number): boolean {
   return true; // "any"; "reg" ranges are checked for every instruction up front
 }
 
+/** A read-modify-write atomic on 8 or 16 bits: only load-acquire/store-release come in those sizes. */
+function isNarrowAtomicRmw(x: Insn): boolean {
+  const size = op.opSize(x.code);
+  return (
+    op.opClass(x.code) === op.BPF_STX &&
+    op.opMode(x.code) === op.BPF_ATOMIC &&
+    (size === op.BPF_B || size === op.BPF_H) &&
+    ATOMIC_OPS.some((a) => a.imm === x.imm)
+  );
+}
+
 /** The form of insns[pc], with its fields checked; throws InsnError otherwise. */
 export function checkInsn(
   insns: readonly Insn[],
@@ -44,6 +55,7 @@ export function checkInsn(
     }
   }
   const form = formOf(x);
+  if (!form && isNarrowAtomicRmw(x)) fail("invalid atomic operand size", pc);
   if (!form) {
     const first = formsOfCode(x.code)[0]!;
     fail(

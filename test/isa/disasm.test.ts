@@ -54,6 +54,12 @@ describe("disasm: the kernel's text for every class", () => {
       build.atomic(op.BPF_W, op.BPF_CMPXCHG, 1, 2, 8),
       "(c3) r0 = atomic_cmpxchg((u32 *)(r1 +8), r0, r2)",
     ],
+    ["load_acquire", insn(0xd3, 1, 2, 4, op.BPF_LOAD_ACQ), "(d3) r1 = load_acquire((u8 *)(r2 +4))"],
+    [
+      "store_release",
+      insn(0xdb, 10, 3, -8, op.BPF_STORE_REL),
+      "(db) store_release((u64 *)(r10 -8), r3)",
+    ],
     ["lddw", build.ld64Imm(1, 0x1122334455667788n), "(18) r1 = 0x1122334455667788"],
     ["lddw map fd", build.ld64Imm(1, 5n, op.BPF_PSEUDO_MAP_FD), "(18) r1 = map[id:5]"],
     [

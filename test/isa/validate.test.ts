@@ -54,6 +54,18 @@ describe("validate", () => {
       "BPF_ATOMIC uses invalid atomic opcode 10",
       0,
     ],
+    [
+      "half-word atomic sub",
+      [insn(0xcb, 10, 1, -8, op.BPF_SUB), EXIT],
+      "BPF_ATOMIC uses invalid atomic opcode 10",
+      0,
+    ],
+    [
+      "byte atomic add",
+      [insn(0xd3, 10, 1, -8, op.BPF_ADD), EXIT],
+      "invalid atomic operand size",
+      0,
+    ],
     ["ld abs with dst", [insn(0x30, 1, 0, 0, 1), EXIT], "BPF_LD_[ABS|IND] uses reserved fields", 0],
     ["lddw off", [insn(0x18, 1, 0, 1), insn(0), EXIT], "BPF_LD_IMM64 uses reserved fields", 0],
     ["lddw src 7", [insn(0x18, 1, 7), insn(0), EXIT], "unrecognized bpf_ld_imm64 insn", 0],

@@ -320,6 +320,21 @@ export const KERNEL_SYNTAX: ReadonlyArray<readonly [string, Builder]> = [
       return cmpxchgInsn(x, c, s.size);
     },
   ],
+  [
+    "$d:reg = load_acquire ( ( $z:size * ) $m:mem )",
+    (c: Caps, x: BuildCtx) => {
+      const s = size(x, c, "z", false);
+      const m = mem(c, "m");
+      const dst = dataReg(x, reg(c, "d"), s.size);
+      return [
+        insn(op.BPF_STX | op.BPF_ATOMIC | s.size, dst, m.reg.n, memOff(x, m), op.BPF_LOAD_ACQ),
+      ];
+    },
+  ],
+  [
+    "store_release ( ( $z:size * ) $m:mem , $s:reg )",
+    (c: Caps, x: BuildCtx) => atomicInsn(x, c, size(x, c, "z", false).size, op.BPF_STORE_REL),
+  ],
   // LLVM's xchg_64(r1 + 0, r0) / xchg32_32 and cmpxchg_64 / cmpxchg32_32
   [
     "$d:reg = $f:ident ( $m:addr , $s:reg )",
