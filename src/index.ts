@@ -5,3 +5,12 @@ export * from "./uapi/index.ts";
 export * from "./interp/index.ts";
 export * from "./runtime/maps/index.ts";
 export * from "./runtime/object.ts";
+export { verify, verifyOrThrow, VerifierError } from "./verifier/index.ts";
+export type {
+  VerifyOptions,
+  VerifyResult,
+  VerifyStats,
+  VerifierCaps,
+  InsnAux,
+  MapInfo as VerifierMapInfo,
+} from "./verifier/index.ts";
