@@ -17,3 +17,4 @@ export {
 export { BtfBuilder, encodeBtf, type IntOptions, type MemberSpec } from "./builder.ts";
 export { cDecl, dumpC, type DumpCOptions } from "./dump-c.ts";
 export { dumpRaw } from "./dump-raw.ts";
+export * from "./core/index.ts";
