@@ -12,6 +12,12 @@
 // verifier's fixup passes would. The naive patcher only runs where its
 // estimated time (quadratic extrapolation from the previous size) stays under
 // --naive-limit seconds; above that it is reported as null.
+//
+// Columns: list wall and CPU seconds (best run; the list time covers building
+// the list from Insn[], the pass, and linearize), list growth against the
+// previous size, list/copy = list time over the time to merely copy the
+// program into fresh Insn objects in the same run (a yardstick that makes
+// figures from a loaded machine comparable), naive seconds and naive/list.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Insn } from "../src/isa/index.ts";
@@ -227,6 +233,10 @@ function main(): void {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  if (args.includes("--help")) {
+    console.log("usage: tsx bench/patch.ts [--json] [--sizes N,N,...] [--naive-limit SECONDS]");
+    return;
+  }
   const sizes = (arg("--sizes") ?? "15000,45000,95000,195000,1000000").split(",").map(Number);
   const naiveLimit = Number(arg("--naive-limit") ?? 60);
   if (sizes.some((n) => !Number.isInteger(n) || n < 16) || !(naiveLimit > 0)) {
@@ -248,12 +258,14 @@ function main(): void {
   const patchCounts: number[] = [];
   for (const n of sizes) {
     const prog = makeProgram(n);
-    // Best of three: the machine is shared and GC pauses are noisy. Results
-    // are dropped at once so they do not weigh on the next run's GC.
+    // Best of several runs (more for small sizes): the machine is shared and
+    // GC pauses are noisy. Results are dropped at once so they do not weigh
+    // on the next run's GC.
     let best = { seconds: Infinity, cpuSeconds: Infinity };
     let copy = Infinity;
     let patches = 0;
-    for (let r = 0; r < 3; r++) {
+    const runs = Math.min(20, Math.max(3, Math.ceil(3_000_000 / n)));
+    for (let r = 0; r < runs; r++) {
       const run = timed(() => runList(prog).patches);
       if (run.seconds < best.seconds) best = run;
       patches = run.value;
