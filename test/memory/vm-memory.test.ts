@@ -62,3 +62,24 @@ describe("VmMemory", () => {
     expect(() => m.free(NULL_GUARD + 8)).toThrow(/unallocated/);
   });
 });
+
+describe("Granules", () => {
+  it("marks exactly the covered granules for unaligned starts and ends", async () => {
+    const { Granules } = await import("../../src/memory/granules.ts");
+    for (const [start, size] of [
+      [8, 8],
+      [16, 200],
+      [64, 64],
+      [72, 1000],
+      [0, 4096],
+    ] as const) {
+      const g = new Granules(8192);
+      g.mark(start, size, true);
+      for (let a = 0; a < 8192; a += 8) {
+        expect(g.allSet(a, 8)).toBe(a >= start && a < start + size);
+      }
+      g.mark(start, size, false);
+      expect(g.bits.every((b) => b === 0)).toBe(true);
+    }
+  });
+});
