@@ -375,7 +375,9 @@ export function checkMemAccess(
     leaks("ctx");
     checkPtrOffReg(env, reg, regno, false);
     const layout = env.ctxLayout;
-    const res = layout ? checkCtxAccess(layout, off, size, t === BPF_WRITE) : undefined;
+    const res = layout
+      ? checkCtxAccess(layout, off, size, t === BPF_WRITE, env.expectedAttachType)
+      : undefined;
     if (!res) env.fail(`invalid bpf_context access off=${off} size=${size}`);
     env.aux[env.insnIdx]!.ctxFieldSize = res.ctxFieldSize;
     if (t === BPF_READ && valueRegno >= 0) {

@@ -8,6 +8,7 @@ import { newInsnAux, type InsnAux } from "./aux.ts";
 import { ctxLayoutFor, type CtxLayout } from "./ctx/index.ts";
 import { Reject } from "./errors.ts";
 import { helpersForProgType } from "./helpers/availability.ts";
+import { AttachType, ProgType } from "../uapi/prog-types.ts";
 import { newScratch, VerifierLog, type Scratch } from "./log.ts";
 import { mapResolver, type MapResolver } from "./map-info.ts";
 import type { InsnPrinter, VerifyOptions } from "./options.ts";
@@ -90,7 +91,11 @@ export class Env {
     this.aux = insns.map(() => newInsnAux());
     this.log = new VerifierLog(opts.logLevel ?? 0);
     this.progType = opts.progType;
-    this.expectedAttachType = opts.expectedAttachType ?? 0;
+    // bpf_prog_load_fixup_attach_type(): cgroup/sock programs loaded without an
+    // attach type are socket-create hooks.
+    this.expectedAttachType =
+      opts.expectedAttachType ||
+      (opts.progType === ProgType.CGROUP_SOCK ? AttachType.CGROUP_INET_SOCK_CREATE : 0);
     this.ctxLayout = ctxLayoutFor(opts.progType);
     const bpf = opts.caps?.bpf ?? !opts.unprivileged;
     const perfmon = opts.caps?.perfmon ?? !opts.unprivileged;

@@ -2,6 +2,7 @@
 // (check_ctx_access -> is_valid_access), driven by the layout data.
 import { ProgType } from "../../uapi/prog-types.ts";
 import type { CtxField, CtxLayout } from "./layout-types.ts";
+import { CGROUP_SOCK_CTX } from "./sock.ts";
 import {
   KPROBE_CTX,
   PERF_EVENT_CTX,
@@ -32,6 +33,7 @@ const LAYOUTS: Partial<Record<number, CtxLayout>> = {
   [P.TRACING]: RAW_TP_CTX,
   [P.PERF_EVENT]: PERF_EVENT_CTX,
   [P.SOCK_OPS]: SOCK_OPS_CTX,
+  [P.CGROUP_SOCK]: CGROUP_SOCK_CTX,
 };
 
 export function ctxLayoutFor(progType: number): CtxLayout | undefined {
@@ -62,6 +64,7 @@ export function checkCtxAccess(
   off: number,
   size: number,
   write: boolean,
+  attachType = 0,
 ): CtxAccessResult | undefined {
   if (off < 0 || off >= layout.size || off % size !== 0) return undefined;
   if (layout.flat) {
@@ -72,6 +75,10 @@ export function checkCtxAccess(
   }
   const f = fieldAt(layout, off);
   if (!f) return undefined;
+  if (f.attachTypes && !f.attachTypes.includes(attachType)) return undefined;
+  if (!write && f.wideLoad === size && off === f.off) {
+    return { regType: "SCALAR_VALUE", ctxFieldSize: size };
+  }
   const mode = write ? f.write : f.read;
   let fieldSize = 0;
   switch (mode) {

@@ -26,6 +26,16 @@ export interface CtxField {
    * "PTR_TO_SOCKET_OR_NULL". Absent: a scalar.
    */
   regType?: string;
+  /**
+   * Only programs with one of these expected attach types may touch the
+   * field at all (e.g. bpf_sock's mark for BPF_CGROUP_INET_SOCK_CREATE).
+   */
+  attachTypes?: readonly number[];
+  /**
+   * A "narrow" field that may also be loaded as this wider size at its own
+   * offset (bpf_sock's u16 dst_port read as a u32); that size is recorded.
+   */
+  wideLoad?: number;
 }
 
 export interface CtxLayout {

@@ -360,4 +360,90 @@ export const cases: VerifierCase[] = [
       exit`,
     err: "same insn cannot be used with different pointers",
   },
+  // struct bpf_sock of cgroup/sock programs: attach-type dependent fields.
+  {
+    name: "cgroup_sock reads family, type and protocol",
+    type: "cgroup_sock",
+    asm: `r2 = *(u32 *)(r1 + 4)
+      r3 = *(u32 *)(r1 + 8)
+      r4 = *(u8 *)(r1 + 12)
+      r0 = 1
+      exit`,
+    check: (r) => expect(r.aux[2]!.ctxFieldSize).toBe(4),
+  },
+  {
+    name: "cgroup_sock create hook sets mark and priority",
+    type: "cgroup_sock",
+    attach: "CGROUP_INET_SOCK_CREATE",
+    asm: `r2 = 7
+      *(u32 *)(r1 + 16) = r2
+      *(u32 *)(r1 + 20) = r2
+      *(u32 *)(r1 + 0) = r2
+      r0 = 1
+      exit`,
+  },
+  {
+    name: "cgroup_sock without attach type is a create hook",
+    type: "cgroup_sock",
+    asm: `r2 = 7
+      *(u32 *)(r1 + 16) = r2
+      r0 = 1
+      exit`,
+  },
+  {
+    name: "cgroup_sock cannot write the family",
+    type: "cgroup_sock",
+    asm: `r2 = 2
+      *(u32 *)(r1 + 4) = r2
+      r0 = 1
+      exit`,
+    err: "invalid bpf_context access off=4 size=4",
+  },
+  {
+    name: "cgroup_sock post-bind hook cannot touch mark",
+    type: "cgroup_sock",
+    attach: "CGROUP_INET4_POST_BIND",
+    asm: `r2 = *(u32 *)(r1 + 16)
+      r0 = 1
+      exit`,
+    err: "invalid bpf_context access off=16 size=4",
+  },
+  {
+    name: "cgroup_sock post-bind4 reads the source address and port",
+    type: "cgroup_sock",
+    attach: "CGROUP_INET4_POST_BIND",
+    asm: `r2 = *(u32 *)(r1 + 24)
+      r3 = *(u16 *)(r1 + 44)
+      r0 = 1
+      exit`,
+  },
+  {
+    name: "cgroup_sock create hook has no source address",
+    type: "cgroup_sock",
+    asm: `r2 = *(u32 *)(r1 + 24)
+      r0 = 1
+      exit`,
+    err: "invalid bpf_context access off=24 size=4",
+  },
+  {
+    name: "cgroup_sock dst_port as u32, u16 and u8",
+    type: "cgroup_sock",
+    asm: `r2 = *(u32 *)(r1 + 48)
+      r3 = *(u16 *)(r1 + 48)
+      r4 = *(u8 *)(r1 + 49)
+      r0 = 1
+      exit`,
+    check: (r) => {
+      expect(r.aux[0]!.ctxFieldSize).toBe(4);
+      expect(r.aux[1]!.ctxFieldSize).toBe(2);
+    },
+  },
+  {
+    name: "cgroup_sock padding after dst_port",
+    type: "cgroup_sock",
+    asm: `r2 = *(u16 *)(r1 + 50)
+      r0 = 1
+      exit`,
+    err: "invalid bpf_context access off=50 size=2",
+  },
 ];
