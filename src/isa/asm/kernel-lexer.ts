@@ -50,6 +50,19 @@ const OPERATORS = [
   "?",
 ];
 
+/** Operators by their first character, longest first. */
+const OPERATORS_BY_FIRST = new Map<string, string[]>();
+for (const o of OPERATORS) {
+  const list = OPERATORS_BY_FIRST.get(o[0]!);
+  if (list) list.push(o);
+  else OPERATORS_BY_FIRST.set(o[0]!, [o]);
+}
+
+function operatorAt(text: string, i: number): string | undefined {
+  for (const o of OPERATORS_BY_FIRST.get(text[i]!) ?? []) if (text.startsWith(o, i)) return o;
+  return undefined;
+}
+
 const REG_RE = /^([rw])(\d+)$/;
 // Sticky regexes read in place (no slicing per token).
 const NUM_Y = /0[xX][0-9a-fA-F]+|[0-9]+/y;
@@ -86,7 +99,7 @@ export function lex(text: string, startCol: number, where: Where, line: number):
       else if (m) where.fail(`invalid register '${t}'`, line, col);
       else out.push({ kind: "ident", text: t, col });
     } else {
-      t = OPERATORS.find((x) => text.startsWith(x, i));
+      t = operatorAt(text, i);
       if (!t) where.fail(`unexpected character '${text[i]}'`, line, col);
       out.push({ kind: "op", text: t, col });
     }
