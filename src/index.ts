@@ -15,6 +15,12 @@ export type {
   MapInfo as VerifierMapInfo,
 } from "./verifier/index.ts";
 export * from "./btf/index.ts";
-export { ElfError, ElfFile, loadCollectionSpec, loadCollectionSpecFile, sectionInfo } from "./elf/index.ts";
+export {
+  ElfError,
+  ElfFile,
+  loadCollectionSpec,
+  loadCollectionSpecFile,
+  sectionInfo,
+} from "./elf/index.ts";
 export type { ElfSection, ElfSymbol, LoadOptions, SectionInfo, SectionMatch } from "./elf/index.ts";
 export * from "./spec/index.ts";
