@@ -147,7 +147,9 @@ class Validator {
       case BtfKind.VAR: {
         if (!this.exists(t.type) || this.sourceOnly(t.type)) this.fail(id, "Invalid type_id");
         const size = this.resolve(t.type);
-        if (this.nosize(this.btf.skipModsAndTypedefs(t.type))) this.fail(id, "Invalid type_id");
+        // `extern const void sym __ksym;` (a typeless ksym) is a VAR of void in an object.
+        const typeless = this.mode === "object" && t.linkage === BtfLinkage.EXTERN;
+        if (!typeless && this.nosize(this.btf.skipModsAndTypedefs(t.type))) this.fail(id, "Invalid type_id");
         return size;
       }
       case BtfKind.DATASEC: {
