@@ -149,7 +149,8 @@ class Validator {
         const size = this.resolve(t.type);
         // `extern const void sym __ksym;` (a typeless ksym) is a VAR of void in an object.
         const typeless = this.mode === "object" && t.linkage === BtfLinkage.EXTERN;
-        if (!typeless && this.nosize(this.btf.skipModsAndTypedefs(t.type))) this.fail(id, "Invalid type_id");
+        if (!typeless && this.nosize(this.btf.skipModsAndTypedefs(t.type)))
+          this.fail(id, "Invalid type_id");
         return size;
       }
       case BtfKind.DATASEC: {
