@@ -318,6 +318,13 @@ const SOCK_SIZES: Partial<Record<number, number>> = {
   [RegType.PTR_TO_XDP_SOCK]: 4,
 };
 
+/** Unprivileged programs may not store a pointer into memory the user can read. */
+function checkLeak(env: Env, t: number, valueRegno: number, where: string): void {
+  if (t === BPF_WRITE && valueRegno >= 0 && isPointerValue(env, env.regs[valueRegno]!)) {
+    env.fail(`R${valueRegno} leaks addr into ${where}`);
+  }
+}
+
 /**
  * check_mem_access(): may `regno + off` be read (t = BPF_READ, result in
  * valueRegno) or written (valueRegno the stored register, -1 for an immediate)?
@@ -337,18 +344,13 @@ export function checkMemAccess(
   const size = sizeBytes(bpfSize);
   checkPtrAlignment(env, reg, offIn, size, strictOnce);
   const off = offIn + reg.off;
-  const leaks = (where: string): void => {
-    if (t === BPF_WRITE && valueRegno >= 0 && isPointerValue(env, regs[valueRegno]!)) {
-      env.fail(`R${valueRegno} leaks addr into ${where}`);
-    }
-  };
 
   if (reg.type === RegType.PTR_TO_MAP_KEY) {
     if (t === BPF_WRITE) env.fail(`write to change key R${regno} not allowed`);
     checkMemRegionAccess(env, regno, off, size, reg.map!.keySize, false);
     if (valueRegno >= 0) markRegUnknown(regs[valueRegno]!, env.bpfCapable);
   } else if (reg.type === RegType.PTR_TO_MAP_VALUE) {
-    leaks("map");
+    checkLeak(env, t, valueRegno, "map");
     checkMapAccessType(env, regno, off, size, t);
     checkMapAccess(env, regno, off, size, false);
     if (t === BPF_READ && valueRegno >= 0) {
@@ -367,12 +369,12 @@ export function checkMemAccess(
     if (typeMayBeNull(reg.type)) env.fail(`R${regno} invalid mem access '${regTypeStr(reg.type)}'`);
     const rdonly = (reg.type & TypeFlag.MEM_RDONLY) !== 0;
     if (t === BPF_WRITE && rdonly) env.fail(`R${regno} cannot write into ${regTypeStr(reg.type)}`);
-    leaks("mem");
+    checkLeak(env, t, valueRegno, "mem");
     checkMemRegionAccess(env, regno, off, size, reg.memSize, false);
     if (valueRegno >= 0 && (t === BPF_READ || rdonly))
       markRegUnknown(regs[valueRegno]!, env.bpfCapable);
   } else if (reg.type === RegType.PTR_TO_CTX) {
-    leaks("ctx");
+    checkLeak(env, t, valueRegno, "ctx");
     checkPtrOffReg(env, reg, regno, false);
     const layout = env.ctxLayout;
     const res = layout
@@ -399,11 +401,11 @@ export function checkMemAccess(
   } else if (isPktPointer(reg.type)) {
     if (t === BPF_WRITE && !mayAccessDirectPktData(env, undefined, true))
       env.fail("cannot write into packet");
-    leaks("packet");
+    checkLeak(env, t, valueRegno, "packet");
     checkPacketAccess(env, regno, off, size, false);
     if (t === BPF_READ && valueRegno >= 0) markRegUnknown(regs[valueRegno]!, env.bpfCapable);
   } else if (reg.type === RegType.PTR_TO_FLOW_KEYS) {
-    leaks("flow keys");
+    checkLeak(env, t, valueRegno, "flow keys");
     if (size < 0 || off < 0 || off + size > 56 /* sizeof(struct bpf_flow_keys) */) {
       env.fail(`invalid access to flow keys off=${off} size=${size}`);
     }

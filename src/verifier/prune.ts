@@ -9,9 +9,10 @@ import { BPF_REG_SIZE, isSpilledScalarReg64, StackType, type StackSlot } from ".
 import type { FuncState, VerifierState } from "./state.ts";
 
 /** Old id -> current id, plus a generator for "fresh" ids of zero scalar ids. */
+// Most comparisons fail before any id is met, so the tables are made lazily.
 class IdMap {
-  private readonly map = new Map<number, number>();
-  private readonly used = new Set<number>();
+  private map: Map<number, number> | undefined;
+  private used: Set<number> | undefined;
   private tmp: number;
   constructor(base: number) {
     this.tmp = base;
@@ -19,11 +20,13 @@ class IdMap {
   check(oldId: number, curId: number): boolean {
     if (!!oldId !== !!curId) return false;
     if (!oldId) return true;
-    const seen = this.map.get(oldId);
+    const map = (this.map ??= new Map());
+    const used = (this.used ??= new Set());
+    const seen = map.get(oldId);
     if (seen !== undefined) return seen === curId;
-    if (this.used.has(curId)) return false;
-    this.map.set(oldId, curId);
-    this.used.add(curId);
+    if (used.has(curId)) return false;
+    map.set(oldId, curId);
+    used.add(curId);
     return true;
   }
   checkScalar(oldId: number, curId: number): boolean {

@@ -6,8 +6,8 @@ import { TypeFlag } from "../reg-types.ts";
 import { ArgKind, RetKind } from "./proto-types.ts";
 
 export interface DecodedType {
-  kind: number;
-  flags: number;
+  readonly kind: number;
+  readonly flags: number;
 }
 
 const F = TypeFlag;
@@ -47,7 +47,23 @@ function flagsOf(parts: string[], text: string): number {
   return flags;
 }
 
+// Decoding is cached: the verifier decodes a helper's types at every call it checks.
+const argCache = new Map<string, DecodedType>();
+const retCache = new Map<string, DecodedType>();
+
 export function decodeArgType(text: string): DecodedType {
+  let d = argCache.get(text);
+  if (!d) argCache.set(text, (d = decodeArgTypeUncached(text)));
+  return d;
+}
+
+export function decodeRetType(text: string): DecodedType {
+  let d = retCache.get(text);
+  if (!d) retCache.set(text, (d = decodeRetTypeUncached(text)));
+  return d;
+}
+
+function decodeArgTypeUncached(text: string): DecodedType {
   const [head, ...rest] = text.split("|").map((s) => s.trim());
   const alias = ARG_ALIASES[head!];
   const kind = alias ? ArgKind[alias[0]] : (ArgKind as Record<string, number>)[head!];
@@ -55,7 +71,7 @@ export function decodeArgType(text: string): DecodedType {
   return { kind, flags: (alias ? alias[1] : 0) | flagsOf(rest, text) };
 }
 
-export function decodeRetType(text: string): DecodedType {
+function decodeRetTypeUncached(text: string): DecodedType {
   const [head, ...rest] = text.split("|").map((s) => s.trim());
   const alias = RET_ALIASES[head!];
   const kind = alias ? RetKind[alias[0]] : (RetKind as Record<string, number>)[head!];
