@@ -8,6 +8,7 @@ import { cases as calls } from "./cases/calls.ts";
 import { cases as cfg } from "./cases/cfg.ts";
 import { cases as ctx } from "./cases/ctx.ts";
 import { cases as exit } from "./cases/exit.ts";
+import { cases as facts } from "./cases/facts.ts";
 import { cases as helpers } from "./cases/helpers.ts";
 import { cases as jmp } from "./cases/jmp.ts";
 import { cases as ldabs } from "./cases/ldabs.ts";
@@ -30,6 +31,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   calls,
   jmp,
   unpriv,
+  facts,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
