@@ -14,7 +14,8 @@ function checkKind<R extends { insnOff: number }>(
   secs: readonly BtfExtSection<R>[],
   code: ReadonlyMap<string, ElfSection>,
   order: "strict" | "ascending" | "any",
-  each?: (r: R, where: string) => void,
+  /** Extra check of one record; returns a problem to report, or undefined. */
+  each?: (r: R) => string | undefined,
 ): void {
   for (const s of secs) {
     const sec = code.get(s.section);
@@ -24,33 +25,34 @@ function checkKind<R extends { insnOff: number }>(
       );
     const count = sec.size / 8;
     let prev = -1;
-    s.records.forEach((r, i) => {
-      const where = `.BTF.ext ${what}[${i}] of section '${s.section}'`;
-      if (r.insnOff >= count) {
-        throw new BtfError(
-          `${where}: insn_off ${r.insnOff} is past the end of the section (${count} instructions)`,
-        );
-      }
+    const records = s.records;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      // Messages are built only on failure: sections hold tens of thousands of records.
+      const fail = (problem: string): never => {
+        throw new BtfError(`.BTF.ext ${what}[${i}] of section '${s.section}': ${problem}`);
+      };
+      if (r.insnOff >= count)
+        fail(`insn_off ${r.insnOff} is past the end of the section (${count} instructions)`);
       if ((order !== "any" && r.insnOff < prev) || (order === "strict" && r.insnOff === prev)) {
-        throw new BtfError(
-          `${where}: insn_off ${r.insnOff} is not after the previous record's ${prev}`,
-        );
+        fail(`insn_off ${r.insnOff} is not after the previous record's ${prev}`);
       }
       prev = r.insnOff;
-      each?.(r, where);
-    });
+      const problem = each?.(r);
+      if (problem) fail(problem);
+    }
   }
 }
 
 export function checkBtfExt(ext: BtfExt, btf: Btf, codeSections: readonly ElfSection[]): void {
   const code = new Map(codeSections.map((s) => [s.name, s]));
-  checkKind("func_info", ext.funcInfo, code, "strict", (r, where) => {
-    if (!btf.has(r.typeId) || btf.type(r.typeId).kind !== BtfKind.FUNC) {
-      throw new BtfError(`${where}: type_id ${r.typeId} is not a FUNC`);
-    }
-  });
+  checkKind("func_info", ext.funcInfo, code, "strict", (r) =>
+    !btf.has(r.typeId) || btf.type(r.typeId).kind !== BtfKind.FUNC
+      ? `type_id ${r.typeId} is not a FUNC`
+      : undefined,
+  );
   checkKind("line_info", ext.lineInfo, code, "ascending");
-  checkKind("core_relo", ext.coreRelos, code, "any", (r, where) => {
-    if (!btf.has(r.typeId)) throw new BtfError(`${where}: type_id ${r.typeId} is out of range`);
-  });
+  checkKind("core_relo", ext.coreRelos, code, "any", (r) =>
+    btf.has(r.typeId) ? undefined : `type_id ${r.typeId} is out of range`,
+  );
 }

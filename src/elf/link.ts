@@ -6,7 +6,7 @@
 // line_info and CO-RE records of each placed function are carried along with
 // their instruction offsets shifted.
 import type { CoreReloRecord, FuncInfoRecord, LineInfoRecord } from "../btf/ext.ts";
-import { cloneInsn, type Insn } from "../isa/insn.ts";
+import type { Insn } from "../isa/insn.ts";
 import {
   BPF_CALL,
   BPF_JMP,
@@ -28,12 +28,13 @@ import type {
 import { ElfError } from "./errors.ts";
 import { functionAt, type ElfFunction } from "./functions.ts";
 import type { CodeReloc } from "./relocations.ts";
+import type { InsnView } from "./insn-view.ts";
 import type { ElfSection } from "./reader.ts";
 
 /** Everything about one code section that linking needs. */
 export interface CodeSection {
   sec: ElfSection;
-  insns: Insn[];
+  insns: InsnView;
   funcs: ElfFunction[];
   relocs: Map<number, CodeReloc>;
   /** .BTF.ext records of the section, sorted by insnOff. */
@@ -58,7 +59,10 @@ export interface LinkContext {
   externs: readonly ExternSpec[];
 }
 
+// Module-local copies: hot loops read these for every instruction.
 const CALL = BPF_JMP | BPF_CALL;
+const LD_IMM64 = LDDW;
+const PSEUDO_CALL = BPF_PSEUDO_CALL;
 
 /** A call or function-address target: the function and instruction it lands on. */
 export interface CallTarget {
@@ -69,7 +73,8 @@ export interface CallTarget {
 
 /** Where a BPF-to-BPF call or function address at `idx` of `cs` points, or undefined if `idx` is neither. */
 export function callTarget(ctx: LinkContext, cs: CodeSection, idx: number): CallTarget | undefined {
-  const insn = cs.insns[idx]!;
+  const code = cs.insns.code(idx);
+  if (code !== CALL && code !== LD_IMM64) return undefined;
   const reloc = cs.relocs.get(idx);
   let section: number;
   let target: number;
@@ -79,10 +84,10 @@ export function callTarget(ctx: LinkContext, cs: CodeSection, idx: number): Call
     section = reloc.section;
     target = reloc.insn;
     fileOffset = reloc.fileOffset;
-  } else if (insn.code === CALL && insn.src === BPF_PSEUDO_CALL) {
+  } else if (code === CALL && cs.insns.src(idx) === PSEUDO_CALL) {
     // A call within the same section needs no relocation: imm is already relative.
     section = cs.sec.index;
-    target = idx + insn.imm + 1;
+    target = idx + cs.insns.imm(idx) + 1;
     fileOffset = cs.sec.offset + idx * 8;
   } else {
     return undefined;
@@ -144,7 +149,7 @@ export function linkProgram(
 
   const place = (cs: CodeSection, fn: ElfFunction): number => {
     const base = insns.length;
-    for (let i = 0; i < fn.count; i++) insns.push(cloneInsn(cs.insns[fn.start + i]!));
+    for (let i = 0; i < fn.count; i++) insns.push(cs.insns.insn(fn.start + i));
     placed.set(fn, base);
     placements.push({ cs, fn, base });
     functions.push({
@@ -165,7 +170,7 @@ export function linkProgram(
       const secIdx = fn.start + i;
       const pc = base + i;
       const insn = insns[pc]!;
-      const isLddw = insn.code === LDDW;
+      const isLddw = insn.code === LD_IMM64;
       if (isLddw && i + 1 >= fn.count) {
         throw new ElfError(
           `lddw at insn ${secIdx} of section '${cs.sec.name}' is missing its second half`,

@@ -6,12 +6,12 @@ import { readFileSync } from "node:fs";
 import type { Btf } from "../btf/btf.ts";
 import { parseBtfAndExt } from "../btf/parse.ts";
 import type { BtfExt, BtfExtSection } from "../btf/ext.ts";
-import { decode } from "../isa/insn.ts";
 import type { CollectionSpec, MapSpec, ProgramSpec } from "../spec/types.ts";
 import { checkBtfExt } from "./btf-ext-check.ts";
 import { fixupDatasecs } from "./btf-fixup.ts";
 import { collectExterns } from "./externs.ts";
 import { sectionFunctions, type ElfFunction } from "./functions.ts";
+import { InsnView } from "./insn-view.ts";
 import { classifySections } from "./layout.ts";
 import { callTarget, linkProgram, type CodeSection, type LinkContext } from "./link.ts";
 import { btfMapInitialisers, btfMaps } from "./maps-btf.ts";
@@ -92,7 +92,7 @@ export function loadCollectionSpec(bytes: Uint8Array, opts: LoadOptions = {}): C
   };
   const sections = new Map<number, CodeSection>();
   for (const sec of layout.code) {
-    const insns = decode(sec.data);
+    const insns = new InsnView(sec.data);
     sections.set(sec.index, {
       sec,
       insns,
@@ -108,7 +108,7 @@ export function loadCollectionSpec(bytes: Uint8Array, opts: LoadOptions = {}): C
   // A .text function is a program only if it is global and nothing calls it.
   const called = new Set<ElfFunction>();
   for (const cs of sections.values()) {
-    for (let i = 0; i < cs.insns.length; i++) {
+    for (let i = 0; i < cs.insns.count; i++) {
       const t = callTarget(ctx, cs, i);
       if (t) called.add(t.fn);
     }

@@ -7,7 +7,7 @@
 // Anything else is a malformed object and becomes an ElfError at the
 // relocation's file offset.
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, LDDW } from "../isa/opcodes.ts";
-import type { Insn } from "../isa/insn.ts";
+import type { InsnView } from "./insn-view.ts";
 import type { ExternSpec } from "../spec/types.ts";
 import { ElfError } from "./errors.ts";
 import { SHN_UNDEF, STT_SECTION } from "./constants.ts";
@@ -41,7 +41,8 @@ const CALL = BPF_JMP | BPF_CALL;
 interface Site {
   sym: ElfSymbol;
   symName: string;
-  insn: Insn;
+  /** The patched instruction's imm (the addend of section-symbol relocations). */
+  imm: number;
   where: string;
   fileOffset: number;
 }
@@ -50,7 +51,7 @@ interface Site {
 export function codeRelocations(
   elf: ElfFile,
   sec: ElfSection,
-  insns: readonly Insn[],
+  insns: InsnView,
   t: RelocTargets,
 ): Map<number, CodeReloc> {
   const out = new Map<number, CodeReloc>();
@@ -67,26 +68,26 @@ export function codeRelocations(
       );
     }
     const idx = r.offset / 8;
-    const insn = insns[idx]!;
+    const code = insns.code(idx);
     const site: Site = {
       sym,
       symName,
-      insn,
+      imm: insns.imm(idx),
       where: `insn ${idx} of section '${sec.name}'`,
       fileOffset: r.fileOffset,
     };
     if (out.has(idx)) throw new ElfError(`two relocations for ${site.where}`, r.fileOffset);
-    if (insn.code === CALL && insn.src === BPF_PSEUDO_CALL) {
+    if (code === CALL && insns.src(idx) === BPF_PSEUDO_CALL) {
       out.set(idx, callReloc(site, t));
       continue;
     }
-    if (insn.code !== LDDW) {
+    if (code !== LDDW) {
       throw new ElfError(
-        `relocation against '${symName}' for ${site.where}: code 0x${insn.code.toString(16)} is not lddw or a BPF-to-BPF call`,
+        `relocation against '${symName}' for ${site.where}: code 0x${code.toString(16)} is not lddw or a BPF-to-BPF call`,
         r.fileOffset,
       );
     }
-    if (idx + 1 >= insns.length) {
+    if (idx + 1 >= insns.count) {
       throw new ElfError(`lddw at ${site.where} is missing its second half`, r.fileOffset);
     }
     out.set(idx, lddwReloc(site, t));
@@ -121,11 +122,11 @@ function callReloc(s: Site, t: RelocTargets): CodeReloc {
     );
   }
   // Global functions are called with imm = -1; static ones through the section symbol with imm = target - 1.
-  return { kind: "call", section: sym.shndx, insn: sym.value / 8 + s.insn.imm + 1, fileOffset };
+  return { kind: "call", section: sym.shndx, insn: sym.value / 8 + s.imm + 1, fileOffset };
 }
 
 function lddwReloc(s: Site, t: RelocTargets): CodeReloc {
-  const { sym, symName, insn, where, fileOffset } = s;
+  const { sym, symName, imm, where, fileOffset } = s;
   if (sym.shndx === SHN_UNDEF) {
     const externIndex = t.externBySymbol.get(sym.index);
     if (externIndex === undefined) {
@@ -141,7 +142,7 @@ function lddwReloc(s: Site, t: RelocTargets): CodeReloc {
     return { kind: "extern-var", externIndex };
   }
   if (t.codeSections.has(sym.shndx)) {
-    const byte = sym.value + insn.imm;
+    const byte = sym.value + imm;
     if (byte % 8 !== 0) {
       throw new ElfError(
         `function address relocation against '${symName}' at ${where} is not instruction-aligned`,
@@ -152,7 +153,7 @@ function lddwReloc(s: Site, t: RelocTargets): CodeReloc {
   }
   const byOffset = t.mapsByOffset.get(sym.shndx);
   if (byOffset) {
-    const off = sym.type === STT_SECTION ? insn.imm : sym.value;
+    const off = sym.type === STT_SECTION ? imm : sym.value;
     const mapIndex = byOffset.get(off);
     if (mapIndex === undefined) {
       throw new ElfError(
@@ -164,7 +165,7 @@ function lddwReloc(s: Site, t: RelocTargets): CodeReloc {
   }
   const dataMap = t.dataMaps.get(sym.shndx);
   if (dataMap !== undefined) {
-    const offset = sym.value + insn.imm;
+    const offset = sym.value + imm;
     const size = t.valueSizes[dataMap]!;
     if (offset < 0 || offset > size) {
       throw new ElfError(
