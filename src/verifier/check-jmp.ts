@@ -63,7 +63,9 @@ function regNotNull(reg: RegState): boolean {
     t === RegType.PTR_TO_MAP_VALUE ||
     t === RegType.PTR_TO_MAP_KEY ||
     t === RegType.PTR_TO_SOCK_COMMON ||
-    t === RegType.PTR_TO_MEM
+    (t === RegType.PTR_TO_MEM && !(reg.type & TypeFlag.PTR_UNTRUSTED)) ||
+    // A map pointer from an lddw is never NULL (kernel >= 6.11).
+    t === RegType.CONST_PTR_TO_MAP
   );
 }
 

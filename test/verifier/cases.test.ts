@@ -14,6 +14,7 @@ import { cases as jmp } from "./cases/jmp.ts";
 import { cases as ldabs } from "./cases/ldabs.ts";
 import { cases as maps } from "./cases/maps.ts";
 import { cases as packet } from "./cases/packet.ts";
+import { cases as selUnpriv } from "./cases/sel-unpriv.ts";
 import { cases as stack } from "./cases/stack.ts";
 import { cases as unpriv } from "./cases/unpriv.ts";
 
@@ -32,6 +33,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   jmp,
   unpriv,
   facts,
+  "selftests verifier_unpriv": selUnpriv,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
