@@ -14,6 +14,7 @@ import { cases as jmp } from "./cases/jmp.ts";
 import { cases as ldabs } from "./cases/ldabs.ts";
 import { cases as maps } from "./cases/maps.ts";
 import { cases as packet } from "./cases/packet.ts";
+import { cases as selStackPtr } from "./cases/sel-stack-ptr.ts";
 import { cases as selUnpriv } from "./cases/sel-unpriv.ts";
 import { cases as stack } from "./cases/stack.ts";
 import { cases as unpriv } from "./cases/unpriv.ts";
@@ -34,6 +35,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   unpriv,
   facts,
   "selftests verifier_unpriv": selUnpriv,
+  "selftests verifier_stack_ptr": selStackPtr,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
