@@ -1,6 +1,6 @@
 // Dumping BTF: the raw listing (bpftool's format) and the C header, which must
 // compile and reproduce every struct's size and member offsets.
-import { execFile, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
