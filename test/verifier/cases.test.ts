@@ -14,6 +14,7 @@ import { cases as jmp } from "./cases/jmp.ts";
 import { cases as ldabs } from "./cases/ldabs.ts";
 import { cases as maps } from "./cases/maps.ts";
 import { cases as packet } from "./cases/packet.ts";
+import { cases as selBounds } from "./cases/sel-bounds.ts";
 import { cases as selStackPtr } from "./cases/sel-stack-ptr.ts";
 import { cases as selUnpriv } from "./cases/sel-unpriv.ts";
 import { cases as stack } from "./cases/stack.ts";
@@ -36,6 +37,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   facts,
   "selftests verifier_unpriv": selUnpriv,
   "selftests verifier_stack_ptr": selStackPtr,
+  "selftests verifier_bounds": selBounds,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
@@ -49,6 +51,10 @@ for (const [area, cases] of Object.entries(AREAS)) {
           expect(errorMatches(r.error, c.err), `expected '${c.err}', got '${r.error}'`).toBe(true);
         }
         c.check?.(r, insns);
+        if (c.logHas) {
+          const log = runCase(c, false, 2).r.log;
+          for (const line of c.logHas) expect(log, "level-2 log").toContain(line);
+        }
         if (c.unpriv !== undefined) {
           const u = runCase(c, true).r;
           if (c.unpriv === "ok") expect(u.error, "expected unprivileged accept").toBeUndefined();

@@ -24,6 +24,8 @@ export interface VerifierCase {
   gpl?: boolean;
   /** Lower instruction budget for cases about the complexity limit (default 1M, the kernel's). */
   insnLimit?: number;
+  /** Lines (or line fragments) the privileged level-2 log must contain. */
+  logHas?: string[];
   /** Extra assertions on the privileged result. */
   check?: (r: VerifyResult, insns: Insn[]) => void;
 }
