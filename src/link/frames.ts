@@ -41,6 +41,11 @@ export class FramePool {
 
   constructor(private readonly mem: VmMemory) {}
 
+  /** Levels allocated so far. */
+  get levels(): number {
+    return this.fps.length;
+  }
+
   /** The fp of level `d` (its ctx array is at fp + CTX_AFTER_FP); allocated on first use. */
   fp(d: number): number {
     return this.fps[d] ?? this.grow(d);

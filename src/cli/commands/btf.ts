@@ -9,11 +9,14 @@ import { dumpRaw } from "../../btf/dump-raw.ts";
 import { parseBtf } from "../../btf/parse.ts";
 import { BTF_MAGIC } from "../../btf/types.ts";
 import { UsageError } from "../../errors.ts";
+import { dumpRuntimeBtf } from "../../link/kernel/header.ts";
 import { CollectionSpec } from "../../spec/index.ts";
 import type { CommandContext } from "../context.ts";
 
 interface DumpFlags {
   format: string;
+  runtime?: boolean;
+  kernel?: string;
 }
 
 /** BTF from an ELF object (fixed up as the loader uses it) or from a raw .BTF file. */
@@ -32,14 +35,30 @@ export function registerBtf(program: Command, ctx: CommandContext): void {
     .description(
       "Print the BTF of FILE (an ELF object, or a raw .BTF blob). --format raw lists every type " +
         "as bpftool does; --format c prints a C header that compiles (forward declarations, " +
-        "definition order, padding). Exit 0, or 2 on bad input.",
+        "definition order, padding). --runtime prints the runtime's own BTF (the host functions " +
+        "fentry/fexit programs attach to; --kernel MODULE defines them first). Exit 0, or 2 on bad input.",
     )
-    .argument("<FILE>", "ELF object or raw .BTF file")
+    .argument("[FILE]", "ELF object or raw .BTF file")
     .option("--format <format>", "raw or c", "raw")
-    .action((file: string, flags: DumpFlags) => {
+    .option(
+      "--runtime",
+      "dump the runtime's kernel BTF (attachable host functions) instead of FILE",
+    )
+    .option(
+      "--kernel <module>",
+      "with --runtime: a module whose default export defines host functions",
+    )
+    .action(async (file: string | undefined, flags: DumpFlags) => {
       if (flags.format !== "raw" && flags.format !== "c") {
         throw new UsageError(`--format must be raw or c, not '${flags.format}'`);
       }
+      if (flags.runtime) {
+        if (file) throw new UsageError("give either FILE or --runtime, not both");
+        ctx.out(await dumpRuntimeBtf(flags.format, flags.kernel));
+        return;
+      }
+      if (flags.kernel) throw new UsageError("--kernel needs --runtime");
+      if (!file) throw new UsageError("missing FILE (or --runtime)");
       const types = readBtfFile(file);
       ctx.out(flags.format === "c" ? dumpC(types) : dumpRaw(types));
     });

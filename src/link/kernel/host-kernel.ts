@@ -317,7 +317,11 @@ export class HostKernel {
           : { name: a[1], type: this.type(a[0]) },
       );
     }
-    return this.builder.addFuncProto(ret, params);
+    // The kernel's BTF check wants every parameter of a FUNC named.
+    return this.builder.addFuncProto(
+      ret,
+      params.map((p, i) => ({ name: p.name || `arg${i}`, type: p.type })),
+    );
   }
 
   /** The host function or callback slot of that name. */
