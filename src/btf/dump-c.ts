@@ -194,10 +194,23 @@ class CDumper {
   }
 
   /** A struct/union body: `struct name {\n ... }` (anonymous ones inline). */
+  /** Anonymous aggregates being printed inline (unvalidated BTF may nest one in itself). */
+  private readonly inline = new Set<number>();
+
   private body(id: number, indent: number): string {
     const t = this.btf.types[id] as BtfStruct | BtfUnion;
     const kw = t.kind === BtfKind.UNION ? "union" : "struct";
     const head = t.name ? `${kw} ${this.names[id]}` : kw;
+    if (!t.name && this.inline.has(id)) return `${kw} /* [${id}] contains itself */`;
+    this.inline.add(id);
+    try {
+      return this.bodyLines(t, id, head, indent);
+    } finally {
+      this.inline.delete(id);
+    }
+  }
+
+  private bodyLines(t: BtfStruct | BtfUnion, id: number, head: string, indent: number): string {
     if (t.members.length === 0 && t.size === 0) return `${head} {}`;
     const pad = "\t".repeat(indent + 1);
     const lines: string[] = [];

@@ -157,6 +157,13 @@ describe("C dump", () => {
     expect(c).toContain("enum {\n\tLONE_CONSTANT = 7,\n};");
   });
 
+  it("terminates on unvalidated BTF that nests an anonymous struct in itself", () => {
+    const b = new BtfBuilder();
+    b.addStruct("", 4, [{ name: "x", type: 1 }]);
+    b.addTypedef("t", 1);
+    expect(dumpC(b.build())).toContain("struct /* [1] contains itself */ x;");
+  });
+
   it.skipIf(!hasGcc)("compiles with sizes and offsets matching the BTF (gcc)", async () => {
     const r = await compiles(checkedHeader(tricky()), "tricky");
     expect(r.stderr).toBe("");
