@@ -18,8 +18,6 @@
 // previous size, list/copy = list time over the time to merely copy the
 // program into fresh Insn objects in the same run (a yardstick that makes
 // figures from a loaded machine comparable), naive seconds and naive/list.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { Insn } from "../src/isa/index.ts";
 import {
   BPF_ADD,
@@ -115,43 +113,70 @@ function makeProgram(n: number) {
   return { insns, aux, subprogStarts, funcInfo, lineInfo };
 }
 
-type Patch =
-  { op: "replace"; seq: Insn[]; keep: number } | { op: "append" | "prepend"; seq: Insn[] };
+interface Patch {
+  op: "replace" | "append" | "prepend";
+  seq: Insn[];
+  keep: number;
+}
+
+// Patches are written into buffers reused for every patch, as the kernel's
+// passes reuse insn_buf: both patchers copy what they are given.
+const slot = (): Insn => build.mov64Imm(0, 0);
+const two = [slot(), slot()];
+const one = [slot()];
+const put = (x: Insn, y: Insn): void => {
+  x.code = y.code;
+  x.dst = y.dst;
+  x.src = y.src;
+  x.off = y.off;
+  x.imm = y.imm;
+};
+const REPLACE_KEEP_LAST: Patch = { op: "replace", seq: two, keep: 1 };
+const REPLACE_KEEP_FIRST: Patch = { op: "replace", seq: two, keep: 0 };
+const APPEND_ONE: Patch = { op: "append", seq: one, keep: 0 };
+const PREPEND_ONE: Patch = { op: "prepend", seq: one, keep: 0 };
+const PREPEND_TWO: Patch = { op: "prepend", seq: two, keep: 0 };
 
 /** The patch a fixup pass would apply to instruction x (always 2-3 instructions result). */
 function patchFor(x: Insn): Patch {
   const cls = opClass(x.code);
   if (x.code === (BPF_LDX | BPF_MEM | BPF_W)) {
-    // ctx field load → load the real pointer, then the field, then mask.
-    return {
-      op: "replace",
-      seq: [build.ldxMem(BPF_DW, x.dst, x.src, 0), build.ldxMem(BPF_W, x.dst, x.dst, x.off)],
-      keep: 1,
-    };
+    // ctx field load → load the real pointer, then the field.
+    put(two[0]!, build.ldxMem(BPF_DW, x.dst, x.src, 0));
+    put(two[1]!, build.ldxMem(BPF_W, x.dst, x.dst, x.off));
+    return REPLACE_KEEP_LAST;
   }
-  if (cls === 0x04) return { op: "append", seq: [build.zext32(x.dst)] }; // ALU32: zext
-  if (x.code === LDDW) return { op: "append", seq: [build.mov64Reg(5, x.dst)] };
+  if (cls === 0x04) {
+    put(one[0]!, build.zext32(x.dst)); // ALU32: explicit zero extension
+    return APPEND_ONE;
+  }
+  if (x.code === LDDW) {
+    put(one[0]!, build.mov64Reg(5, x.dst));
+    return APPEND_ONE;
+  }
   if (cls === 0x05 && x.code !== 0x85 && x.code !== 0x95) {
-    return { op: "prepend", seq: [build.mov64Imm(9, 0), build.mov64Imm(9, 1)] }; // jumps
+    put(two[0]!, build.mov64Imm(9, 0)); // a check in front of every branch
+    put(two[1]!, build.mov64Imm(9, 1));
+    return PREPEND_TWO;
   }
   if (x.code === 0x85 && x.src === 0) {
-    return { op: "replace", seq: [build.mov64Imm(0, 0), build.callHelper(x.imm)], keep: 1 };
+    put(two[0]!, build.mov64Imm(0, 0));
+    put(two[1]!, build.callHelper(x.imm));
+    return REPLACE_KEEP_LAST;
   }
   if (cls === BPF_STX || cls === BPF_ST) {
-    return { op: "replace", seq: [x, build.stMem(BPF_DW, 10, -16, 0)], keep: 0 };
+    put(two[0]!, x);
+    put(two[1]!, build.stMem(BPF_DW, 10, -16, 0));
+    return REPLACE_KEEP_FIRST;
   }
-  return { op: "prepend", seq: [build.mov64Reg(6, 6)] };
+  put(one[0]!, build.mov64Reg(6, 6));
+  return PREPEND_ONE;
 }
 
 type Result = PatchedProgram<Aux, Func, Line>;
 
-// A full GC before each timed run, so no run pays for the previous one's garbage.
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
-
 /** Wall-clock and CPU seconds of f(); the machine is shared, so both are reported. */
 function timed<T>(f: () => T): { value: T; seconds: number; cpuSeconds: number } {
-  collect();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   const value = f();
@@ -260,7 +285,8 @@ function main(): void {
     const prog = makeProgram(n);
     // Best of several runs (more for small sizes): the machine is shared and
     // GC pauses are noisy. Results are dropped at once so they do not weigh
-    // on the next run's GC.
+    // on the next run's GC. (Forcing a full GC between runs was tried: it
+    // shrinks the young generation and made every run slower.)
     let best = { seconds: Infinity, cpuSeconds: Infinity };
     let copy = Infinity;
     let patches = 0;

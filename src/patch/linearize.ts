@@ -8,7 +8,20 @@ import type { Insn } from "../isa/index.ts";
 import { BPF_JA, BPF_JMP, BPF_JMP32, LDDW } from "../isa/index.ts";
 import { PatchError, PatchRangeError } from "./errors.ts";
 import type { InsnOffRecord, LinearizeOptions, PatchedProgram } from "./program.ts";
-import { DELETED, HEAD, HI_ORIG, TAIL, type NodeStore } from "./store.ts";
+import {
+  DELETED,
+  HEAD,
+  HI_ORIG,
+  HOLDER,
+  IMM,
+  INSN,
+  NEXT,
+  ORIG,
+  STRIDE,
+  TAIL,
+  TARGET,
+  type NodeStore,
+} from "./store.ts";
 import { fitsS16, fitsS32, targetKind, TargetKind } from "./targets.ts";
 
 /** What the list remembers about the original program besides its nodes. */
@@ -32,14 +45,15 @@ export function linearizeStore<A, F extends InsnOffRecord, L extends InsnOffReco
   meta: ListMeta<F, L>,
   opts?: LinearizeOptions,
 ): PatchedProgram<A, F, L> {
-  const { next, flags, code, regs, off, imm, immHi, target, holder, orig, aux, auxHi } = s;
-
+  const { rec, flags, aux, auxHi, immHi } = s;
   // Pass 1: number the nodes.
   const pos = new Int32Array(s.count);
+  /** Where a jump to anchor a lands: the number of the node holding it. */
+  const holderPos = (a: number): number => pos[rec[a * STRIDE + HOLDER]!]!;
   let len = 0;
-  for (let n = next[HEAD]!; n !== TAIL; n = next[n]!) {
+  for (let n = rec[HEAD * STRIDE + NEXT]!; n !== TAIL; n = rec[n * STRIDE + NEXT]!) {
     pos[n] = len;
-    if (!(flags[n]! & DELETED)) len += code[n] === LDDW ? 2 : 1;
+    if (!(flags[n]! & DELETED)) len += (rec[n * STRIDE + INSN]! & 0xff) === LDDW ? 2 : 1;
   }
   pos[TAIL] = len;
 
@@ -48,43 +62,45 @@ export function linearizeStore<A, F extends InsnOffRecord, L extends InsnOffReco
   const outAux: A[] = [];
   const newToOld = new Int32Array(len);
   const gotol = opts?.gotol === true;
-  for (let n = next[HEAD]!; n !== TAIL; n = next[n]!) {
+  for (let n = rec[HEAD * STRIDE + NEXT]!; n !== TAIL; n = rec[n * STRIDE + NEXT]!) {
     if (flags[n]! & DELETED) continue;
+    const b = n * STRIDE;
     const i = insns.length;
-    const r = regs[n]!;
-    let c = code[n]!;
-    let o = off[n]!;
-    let k = imm[n]!;
-    const t = target[n]!;
+    const w = rec[b + INSN]!;
+    const orig = rec[b + ORIG]!;
+    let c = w & 0xff;
+    let o = w >> 16;
+    let k = rec[b + IMM]!;
+    const t = rec[b + TARGET]!;
     if (t >= 0) {
-      const tp = pos[holder[t]!]!;
+      const tp = holderPos(t);
       const d = tp - i - 1;
       if (tp >= len) {
-        const origin = orig[n]! < 0 ? "inserted" : `original insn ${orig[n]}`;
+        const origin = orig < 0 ? "inserted" : `original insn ${orig}`;
         throw new PatchError(
           `jump at insn ${i} (${origin}) targets insn ${tp}, past the end of the ${len}-insn program`,
         );
       }
-      const kind = targetKind(c, r >> 4);
+      const kind = targetKind(c, (w >> 12) & 0x0f);
       if (kind === TargetKind.Off) {
         if (fitsS16(d)) o = d;
         else if (gotol && c === JA) {
           c = GOTOL;
           o = 0;
           k = d;
-        } else throw new PatchRangeError(i, orig[n]!, tp, d, 16);
+        } else throw new PatchRangeError(i, orig, tp, d, 16);
       } else {
-        if (!fitsS32(d)) throw new PatchRangeError(i, orig[n]!, tp, d, 32);
+        if (!fitsS32(d)) throw new PatchRangeError(i, orig, tp, d, 32);
         k = d;
       }
     }
-    insns.push({ code: c, dst: r & 0x0f, src: r >> 4, off: o, imm: k });
+    insns.push({ code: c, dst: (w >> 8) & 0x0f, src: (w >> 12) & 0x0f, off: o, imm: k });
     outAux.push(aux[n]!);
-    newToOld[i] = orig[n]!;
+    newToOld[i] = orig;
     if (c === LDDW) {
-      insns.push({ code: 0, dst: 0, src: 0, off: 0, imm: immHi[n]! });
+      insns.push({ code: 0, dst: 0, src: 0, off: 0, imm: immHi.get(n)! });
       outAux.push(auxHi.get(n)!);
-      newToOld[i + 1] = flags[n]! & HI_ORIG ? orig[n]! + 1 : -1;
+      newToOld[i + 1] = flags[n]! & HI_ORIG ? orig + 1 : -1;
     }
   }
 
@@ -95,7 +111,7 @@ export function linearizeStore<A, F extends InsnOffRecord, L extends InsnOffReco
   const { subprogAnchors, funcInfo, funcSubprog, lineInfo, lineAnchors, lineSubprog } = meta;
   const nsub = subprogAnchors.length;
   const subStart = new Int32Array(nsub + 1);
-  for (let j = 0; j < nsub; j++) subStart[j] = pos[holder[subprogAnchors[j]!]!]!;
+  for (let j = 0; j < nsub; j++) subStart[j] = holderPos(subprogAnchors[j]!);
   subStart[nsub] = len;
   const subprogStarts: number[] = [];
   for (let j = 0; j < nsub; j++)
@@ -114,7 +130,7 @@ export function linearizeStore<A, F extends InsnOffRecord, L extends InsnOffReco
   // bpf_adj_linfo_after_remove ("inherit the last removed linfo").
   const outLine: L[] = [];
   for (let j = 0; j < lineInfo.length; j++) {
-    const p = pos[holder[lineAnchors[j]!]!]!;
+    const p = holderPos(lineAnchors[j]!);
     if (p >= subStart[lineSubprog[j]! + 1]!) continue;
     const rec = { ...lineInfo[j]!, insnOff: p };
     if (outLine.length > 0 && outLine[outLine.length - 1]!.insnOff === p) {
@@ -126,7 +142,7 @@ export function linearizeStore<A, F extends InsnOffRecord, L extends InsnOffReco
   const oldToNew = new Int32Array(origNode.length);
   for (let i = 0; i < origNode.length; i++) {
     const a = origNode[i]!;
-    oldToNew[i] = a < 0 ? -1 : pos[holder[a]!]!;
+    oldToNew[i] = a < 0 ? -1 : holderPos(a);
   }
 
   return {

@@ -34,7 +34,22 @@ import {
   type ReplaceOptions,
   type SeqOptions,
 } from "./program.ts";
-import { DELETED, FIRST_NODE, HEAD, HI_ORIG, NodeStore, TAIL } from "./store.ts";
+import {
+  ANCHOR,
+  DELETED,
+  FIRST_NODE,
+  HEAD,
+  HI_ORIG,
+  HOLDER,
+  IMM,
+  INSN,
+  NEXT,
+  NodeStore,
+  ORIG,
+  PREV,
+  TAIL,
+  TARGET,
+} from "./store.ts";
 import { distanceOf, targetKind, TargetKind } from "./targets.ts";
 
 declare const nodeBrand: unique symbol;
@@ -68,31 +83,28 @@ export class PatchList<
     const layout = checkProgram(program);
     const { insns, aux } = program;
     const n = insns.length;
-    // Room for every instruction to gain one more before the arrays grow.
-    const s = new NodeStore<A>(2 * n + FIRST_NODE);
+    // Room for half the instructions to gain one more before the store grows.
+    const s = new NodeStore<A>(n + (n >> 1) + FIRST_NODE);
     const origNode = new Int32Array(n).fill(-1);
     let last = HEAD;
     for (let i = 0; i < n; i++) {
       const x = insns[i]!;
       const id = s.alloc(aux[i]!);
-      s.orig[id] = i;
+      s.set(id, ORIG, i);
       origNode[i] = id;
-      s.code[id] = x.code;
-      s.regs[id] = (x.dst & 0x0f) | ((x.src & 0x0f) << 4);
-      s.off[id] = x.off;
-      s.imm[id] = x.imm;
+      s.writeInsn(id, x);
       if (x.code === LDDW) {
-        s.immHi[id] = insns[i + 1]!.imm;
+        s.immHi.set(id, insns[i + 1]!.imm);
         s.auxHi.set(id, aux[i + 1]!);
         s.flags[id] = HI_ORIG;
         i++;
       }
-      s.prev[id] = last;
-      s.next[last] = id;
+      s.set(id, PREV, last);
+      s.set(last, NEXT, id);
       last = id;
     }
-    s.next[last] = TAIL;
-    s.prev[TAIL] = last;
+    s.set(last, NEXT, TAIL);
+    s.set(TAIL, PREV, last);
     // Jump targets: at build time anchor id == node id (checkProgram has
     // checked every target is an instruction start).
     for (let i = 0; i < n; i++) {
@@ -100,13 +112,16 @@ export class PatchList<
       if (id < 0) continue;
       const x = insns[i]!;
       const kind = targetKind(x.code, x.src);
-      if (kind !== TargetKind.None) s.target[id] = origNode[i + distanceOf(x, kind) + 1]!;
+      if (kind !== TargetKind.None) s.set(id, TARGET, origNode[i + distanceOf(x, kind) + 1]!);
     }
     this.s = s;
     this.newAux = options.newAux;
-    const anchorsOf = (offs: readonly number[]): Int32Array =>
-      Int32Array.from(offs, (o) => origNode[o]!);
     const lineInfo = [...(program.lineInfo ?? [])];
+    const anchorsOf = (offs: readonly number[]): Int32Array => {
+      const out = new Int32Array(offs.length);
+      for (let j = 0; j < offs.length; j++) out[j] = origNode[offs[j]!]!;
+      return out;
+    };
     this.meta = {
       origNode,
       subprogAnchors: anchorsOf(layout.subprogStarts),
@@ -130,35 +145,35 @@ export class PatchList<
    * patches the same way); deleting nodes ahead is safe. */
   *[Symbol.iterator](): IterableIterator<PatchNode> {
     const s = this.s;
-    let n = s.next[HEAD]!;
+    let n = s.get(HEAD, NEXT);
     while (n !== TAIL) {
-      const nx = s.next[n]!;
-      if (!(s.flags[n]! & DELETED)) yield n as PatchNode;
+      const nx = s.get(n, NEXT);
+      if (!s.isDeleted(n)) yield n as PatchNode;
       n = nx;
     }
   }
 
   /** First live node, or null for an empty program. */
   first(): PatchNode | null {
-    return this.liveFrom(this.s.next[HEAD]!);
+    return this.liveFrom(this.s.get(HEAD, NEXT));
   }
 
   /** Next live node after n (n may be deleted), or null at the end. */
   next(n: PatchNode): PatchNode | null {
-    return this.liveFrom(this.s.next[this.node(n)]!);
+    return this.liveFrom(this.s.get(this.node(n), NEXT));
   }
 
   /** Previous live node before n, or null at the start. */
   prev(n: PatchNode): PatchNode | null {
     const s = this.s;
-    let p = s.prev[this.node(n)]!;
-    while (p !== HEAD && s.flags[p]! & DELETED) p = s.prev[p]!;
+    let p = s.get(this.node(n), PREV);
+    while (p !== HEAD && s.isDeleted(p)) p = s.get(p, PREV);
     return p === HEAD ? null : (p as PatchNode);
   }
 
   private liveFrom(n: number): PatchNode | null {
     const s = this.s;
-    while (n !== TAIL && s.flags[n]! & DELETED) n = s.next[n]!;
+    while (n !== TAIL && s.isDeleted(n)) n = s.get(n, NEXT);
     return n === TAIL ? null : (n as PatchNode);
   }
 
@@ -183,27 +198,27 @@ export class PatchList<
   insn(n: PatchNode): Insn {
     const s = this.s;
     const id = this.node(n);
-    const r = s.regs[id]!;
-    return makeInsn(s.code[id]!, r & 0x0f, r >> 4, s.off[id]!, s.imm[id]!);
+    const w = s.get(id, INSN);
+    return makeInsn(w & 0xff, (w >> 8) & 0x0f, (w >> 12) & 0x0f, w >> 16, s.get(id, IMM));
   }
 
   /** Both slots of an `lddw`, or the one slot of any other instruction. */
   slots(n: PatchNode): Insn[] {
     const x = this.insn(n);
-    return x.code === LDDW ? [x, makeInsn(0, 0, 0, 0, this.s.immHi[n]!)] : [x];
+    return x.code === LDDW ? [x, makeInsn(0, 0, 0, 0, this.s.immHi.get(n)!)] : [x];
   }
 
   code(n: PatchNode): number {
-    return this.s.code[this.node(n)]!;
+    return this.s.code(this.node(n));
   }
 
   isDeleted(n: PatchNode): boolean {
-    return (this.s.flags[this.node(n)]! & DELETED) !== 0;
+    return this.s.isDeleted(this.node(n));
   }
 
   /** Original slot of the node, or -1 for an inserted instruction. */
   origIndex(n: PatchNode): number {
-    return this.s.orig[this.node(n)]!;
+    return this.s.get(this.node(n), ORIG);
   }
 
   aux(n: PatchNode): A {
@@ -221,18 +236,18 @@ export class PatchList<
 
   /** The anchor node n holds: a jump to it lands on n. */
   anchorOf(n: PatchNode): PatchAnchor {
-    return this.s.anchorOf[this.node(n)]! as PatchAnchor;
+    return this.s.get(this.node(n), ANCHOR) as PatchAnchor;
   }
 
   /** The anchor n's jump or call refers to, or null if n has no target. */
   target(n: PatchNode): PatchAnchor | null {
-    const t = this.s.target[this.node(n)]!;
+    const t = this.s.get(this.node(n), TARGET);
     return t < 0 ? null : (t as PatchAnchor);
   }
 
   /** The live node a jump to anchor a lands on now, or null if nothing follows it. */
   landing(a: PatchAnchor): PatchNode | null {
-    return this.liveFrom(this.s.holder[this.anchor(a)]!);
+    return this.liveFrom(this.s.get(this.anchor(a), HOLDER));
   }
 
   // ---- editing ------------------------------------------------------------
@@ -251,10 +266,10 @@ export class PatchList<
     const k = resolveKeep(seq, starts, opts?.keep);
     this.checkTargets(opts?.targets);
     const s = this.s;
-    const after = s.anchorOf[s.next[id]!]!;
+    const after = s.get(s.get(id, NEXT), ANCHOR);
     const from = s.aux[id]!;
     const nodes = this.scratchFor(seq.length);
-    let at = s.prev[id]!;
+    let at = s.get(id, PREV);
     for (let j = 0; j < seq.length; j++) {
       if (!starts[j]) continue;
       if (j === k) {
@@ -281,7 +296,7 @@ export class PatchList<
    */
   prepend(n: PatchNode, seq: readonly Insn[], opts?: SeqOptions<PatchAnchor>): PatchNode {
     const id = this.live(n);
-    return this.insertSeq(this.s.prev[id]!, seq, opts?.targets, this.s.aux[id]!, id);
+    return this.insertSeq(this.s.get(id, PREV), seq, opts?.targets, this.s.aux[id]!, id);
   }
 
   /**
@@ -305,11 +320,11 @@ export class PatchList<
     const start = this.live(first);
     const end = this.live(last);
     // Find `last` before marking anything, so a bad range changes nothing.
-    for (let m = start; m !== end; m = s.next[m]!) {
+    for (let m = start; m !== end; m = s.get(m, NEXT)) {
       if (m === TAIL)
         throw new PatchError(`deleteRange: node ${end} does not follow node ${start}`);
     }
-    for (let m = start; ; m = s.next[m]!) {
+    for (let m = start; ; m = s.get(m, NEXT)) {
       s.flags[m]! |= DELETED;
       if (m === end) return;
     }
@@ -323,26 +338,26 @@ export class PatchList<
   setInsn(n: PatchNode, x: Insn, target?: PatchAnchor): void {
     const id = this.live(n);
     const s = this.s;
-    if (x.code === LDDW || s.code[id] === LDDW) {
+    if (x.code === LDDW || s.code(id) === LDDW) {
       throw new PatchError("setInsn cannot change the width of an instruction; use replace");
     }
     const kind = targetKind(x.code, x.src);
     let t = -1;
     if (kind !== TargetKind.None) {
-      t = target !== undefined ? this.anchor(target) : s.target[id]!;
+      t = target !== undefined ? this.anchor(target) : s.get(id, TARGET);
       if (t < 0) throw new PatchError(`setInsn: node ${id} did not jump; give a target`);
     } else if (target !== undefined) {
       throw new PatchError("setInsn: target given for an instruction that does not jump");
     }
-    this.writeInsn(id, x);
-    s.target[id] = t;
+    s.writeInsn(id, x);
+    s.set(id, TARGET, t);
   }
 
   /** Point n's jump or call at anchor a. */
   setTarget(n: PatchNode, a: PatchAnchor): void {
     const id = this.live(n);
-    if (this.s.target[id]! < 0) throw new PatchError(`node ${id} has no jump target to set`);
-    this.s.target[id] = this.anchor(a);
+    if (this.s.get(id, TARGET) < 0) throw new PatchError(`node ${id} has no jump target to set`);
+    this.s.set(id, TARGET, this.anchor(a));
   }
 
   /**
@@ -365,7 +380,7 @@ export class PatchList<
 
   private live(n: PatchNode): number {
     const id = this.node(n);
-    if (this.s.flags[id]! & DELETED) throw new PatchError(`node ${id} is deleted`);
+    if (this.s.isDeleted(id)) throw new PatchError(`node ${id} is deleted`);
     return id;
   }
 
@@ -386,21 +401,13 @@ export class PatchList<
     return scratch;
   }
 
-  private writeInsn(id: number, x: Insn): void {
-    const s = this.s;
-    s.code[id] = x.code;
-    s.regs[id] = (x.dst & 0x0f) | ((x.src & 0x0f) << 4);
-    s.off[id] = x.off;
-    s.imm[id] = x.imm;
-  }
-
   /** A new unlinked node for seq[j] (and seq[j+1] if it is an lddw). */
   private newNode(seq: readonly Insn[], j: number, from: A): number {
     const s = this.s;
     const m = s.alloc(this.newAux(from));
-    this.writeInsn(m, seq[j]!);
+    s.writeInsn(m, seq[j]!);
     if (seq[j]!.code === LDDW) {
-      s.immHi[m] = seq[j + 1]!.imm;
+      s.immHi.set(m, seq[j + 1]!.imm);
       s.auxHi.set(m, this.newAux(from));
     }
     return m;
@@ -409,15 +416,16 @@ export class PatchList<
   /** Node id becomes seq[k]; its aux stays, the second-slot aux follows the width. */
   private rewriteKept(id: number, seq: readonly Insn[], k: number, from: A): void {
     const s = this.s;
-    const wasLddw = s.code[id] === LDDW;
-    this.writeInsn(id, seq[k]!);
+    const wasLddw = s.code(id) === LDDW;
+    s.writeInsn(id, seq[k]!);
     if (seq[k]!.code === LDDW) {
-      s.immHi[id] = seq[k + 1]!.imm;
+      s.immHi.set(id, seq[k + 1]!.imm);
       if (!wasLddw) {
         s.auxHi.set(id, this.newAux(from));
         s.flags[id]! &= ~HI_ORIG;
       }
-    } else {
+    } else if (wasLddw) {
+      s.immHi.delete(id);
       s.auxHi.delete(id);
       s.flags[id]! &= ~HI_ORIG;
     }
@@ -439,7 +447,7 @@ export class PatchList<
     const starts = checkSeq(seq, targets);
     this.checkTargets(targets);
     const s = this.s;
-    const follower = s.next[at]!;
+    const follower = s.get(at, NEXT);
     const nodes = this.scratchFor(seq.length);
     for (let j = 0; j < seq.length; j++) {
       if (!starts[j]) continue;
@@ -449,7 +457,7 @@ export class PatchList<
       at = m;
     }
     if (owner >= 0) s.swapAnchors(owner, nodes[0]!);
-    this.resolveSeqTargets(seq, starts, nodes, s.anchorOf[follower]!, targets);
+    this.resolveSeqTargets(seq, starts, nodes, s.get(follower, ANCHOR), targets);
     return nodes[0]! as PatchNode;
   }
 
@@ -468,16 +476,16 @@ export class PatchList<
       const kind = targetKind(x.code, x.src);
       const id = nodes[j]!;
       if (kind === TargetKind.None) {
-        s.target[id] = -1;
+        s.set(id, TARGET, -1);
         continue;
       }
       const explicit = targets?.[j];
       if (explicit !== undefined) {
-        s.target[id] = explicit;
+        s.set(id, TARGET, explicit);
         continue;
       }
       const t = j + distanceOf(x, kind) + 1;
-      s.target[id] = t === seq.length ? after : s.anchorOf[nodes[t]!]!;
+      s.set(id, TARGET, t === seq.length ? after : s.get(nodes[t]!, ANCHOR));
     }
   }
 }

@@ -1,131 +1,138 @@
-// Storage of the patch list: one record per instruction ("node") spread over
-// typed arrays indexed by node id (structure of arrays). A million-node list
-// is then a dozen flat arrays instead of millions of small objects, which is
-// what keeps patching and linearizing at a few tens of nanoseconds a node.
+// Storage of the patch list: one fixed-size record per instruction ("node")
+// in a single Int32Array (8 words a node), indexed by node id. A million-node
+// list is then one flat array instead of millions of small objects: a node's
+// fields share a cache line, the GC never scans them, and growing the list is
+// one copy. (Separate arrays per field were tried first: each allocation of
+// external memory can trigger a full GC of the JS heap, and a node's fields
+// cost one cache miss each.)
 //
 // Node ids are never reused. Ids 0 and 1 are the head and tail sentinels of
 // the doubly linked list; real nodes start at 2.
+import type { Insn } from "../isa/index.ts";
 
 export const HEAD = 0;
 export const TAIL = 1;
 export const FIRST_NODE = 2;
+
+/** Words per node record, and the word offset of each field. */
+export const STRIDE = 8;
+export const NEXT = 0;
+export const PREV = 1;
+/**
+ * Anchors are the things jumps point at. Anchor ids share the node id space:
+ * each node holds exactly one anchor at any time (its ANCHOR word) and each
+ * anchor is held by exactly one node (the HOLDER word of the record with the
+ * anchor's id). See list.ts for why a jump points at an anchor, not a node.
+ */
+export const ANCHOR = 2;
+export const HOLDER = 3;
+/** Anchor the node's jump/call refers to, or -1. */
+export const TARGET = 4;
+/** Original slot index, or -1 for an inserted instruction. */
+export const ORIG = 5;
+export const IMM = 6;
+/** code | (dst | src << 4) << 8 | off << 16: the first 4 bytes of the encoding. */
+export const INSN = 7;
 
 /** Node flags. */
 export const DELETED = 1;
 /** The node's second `lddw` slot is the original second slot (for newToOld). */
 export const HI_ORIG = 2;
 
+export const packInsn = (x: Insn): number =>
+  (x.code & 0xff) | (((x.dst & 0x0f) | ((x.src & 0x0f) << 4)) << 8) | (x.off << 16);
+
 export class NodeStore<A> {
   count = FIRST_NODE;
-  next: Int32Array;
-  prev: Int32Array;
-  /**
-   * Anchors are the things jumps point at. Anchor ids share the node id space:
-   * each node holds exactly one anchor at any time (`anchorOf[node]`) and each
-   * anchor is held by exactly one node (`holder[anchor]`). See list.ts for why
-   * a jump points at an anchor rather than at a node.
-   */
-  anchorOf: Int32Array;
-  holder: Int32Array;
-  /** Anchor this node's jump/call refers to, or -1. */
-  target: Int32Array;
-  /** Original slot index, or -1 for an inserted instruction. */
-  orig: Int32Array;
+  rec: Int32Array;
   flags: Uint8Array;
-  code: Uint8Array;
-  /** dst | src << 4, as in the encoding. */
-  regs: Uint8Array;
-  off: Int16Array;
-  imm: Int32Array;
-  /** imm of the second slot of an `lddw`. */
-  immHi: Int32Array;
   aux: A[] = [];
-  /** Aux of the second slot of each `lddw` node (few nodes have one, so a map). */
+  /** Aux and imm of the second slot of each `lddw` node (few nodes have one, so maps). */
   auxHi = new Map<number, A>();
+  immHi = new Map<number, number>();
 
   constructor(capacity: number) {
     const cap = Math.max(capacity, 16);
-    this.next = new Int32Array(cap);
-    this.prev = new Int32Array(cap);
-    this.anchorOf = new Int32Array(cap);
-    this.holder = new Int32Array(cap);
-    this.target = new Int32Array(cap);
-    this.orig = new Int32Array(cap);
+    this.rec = new Int32Array(cap * STRIDE);
     this.flags = new Uint8Array(cap);
-    this.code = new Uint8Array(cap);
-    this.regs = new Uint8Array(cap);
-    this.off = new Int16Array(cap);
-    this.imm = new Int32Array(cap);
-    this.immHi = new Int32Array(cap);
     // Sentinels hold their own anchors; the tail's anchor stands for "past
     // the end", which linearize refuses as a jump target.
     for (const s of [HEAD, TAIL]) {
-      this.anchorOf[s] = s;
-      this.holder[s] = s;
-      this.target[s] = -1;
-      this.orig[s] = -1;
+      this.init(s);
       this.aux.push(undefined as A); // never read: sentinels are not instructions
     }
-    this.next[HEAD] = TAIL;
-    this.prev[TAIL] = HEAD;
+    this.rec[HEAD * STRIDE + NEXT] = TAIL;
+    this.rec[TAIL * STRIDE + PREV] = HEAD;
   }
 
-  /** A new unlinked node holding its own anchor, no target, no aux yet. */
+  private init(id: number): void {
+    const b = id * STRIDE;
+    this.rec[b + ANCHOR] = id;
+    this.rec[b + HOLDER] = id;
+    this.rec[b + TARGET] = -1;
+    this.rec[b + ORIG] = -1;
+  }
+
+  /** A new unlinked node holding its own anchor, no target, not original. */
   alloc(aux: A): number {
-    if (this.count === this.next.length) this.grow();
+    if (this.count === this.flags.length) this.grow();
     const id = this.count++;
-    this.anchorOf[id] = id;
-    this.holder[id] = id;
-    this.target[id] = -1;
-    this.orig[id] = -1;
+    this.init(id);
     this.aux.push(aux);
     return id;
   }
 
   private grow(): void {
-    const cap = this.next.length * 2;
-    const i32 = (a: Int32Array): Int32Array => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    const u8 = (a: Uint8Array): Uint8Array => {
-      const b = new Uint8Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.next = i32(this.next);
-    this.prev = i32(this.prev);
-    this.anchorOf = i32(this.anchorOf);
-    this.holder = i32(this.holder);
-    this.target = i32(this.target);
-    this.orig = i32(this.orig);
-    this.imm = i32(this.imm);
-    this.immHi = i32(this.immHi);
-    this.flags = u8(this.flags);
-    this.code = u8(this.code);
-    this.regs = u8(this.regs);
-    const off = new Int16Array(cap);
-    off.set(this.off);
-    this.off = off;
+    // 1.5x: enough to stay amortised O(1), and less memory to over-allocate.
+    const cap = this.flags.length + (this.flags.length >> 1);
+    const rec = new Int32Array(cap * STRIDE);
+    rec.set(this.rec);
+    this.rec = rec;
+    const flags = new Uint8Array(cap);
+    flags.set(this.flags);
+    this.flags = flags;
+  }
+
+  get(id: number, field: number): number {
+    return this.rec[id * STRIDE + field]!;
+  }
+
+  set(id: number, field: number, value: number): void {
+    this.rec[id * STRIDE + field] = value;
+  }
+
+  code(id: number): number {
+    return this.rec[id * STRIDE + INSN]! & 0xff;
+  }
+
+  isDeleted(id: number): boolean {
+    return (this.flags[id]! & DELETED) !== 0;
+  }
+
+  /** Write x's opcode, registers, offset and imm into node id. */
+  writeInsn(id: number, x: Insn): void {
+    this.rec[id * STRIDE + INSN] = packInsn(x);
+    this.rec[id * STRIDE + IMM] = x.imm;
   }
 
   /** Link unlinked node `n` right after node `at`. */
   linkAfter(at: number, n: number): void {
-    const nx = this.next[at]!;
-    this.prev[n] = at;
-    this.next[n] = nx;
-    this.next[at] = n;
-    this.prev[nx] = n;
+    const r = this.rec;
+    const nx = r[at * STRIDE + NEXT]!;
+    r[n * STRIDE + PREV] = at;
+    r[n * STRIDE + NEXT] = nx;
+    r[at * STRIDE + NEXT] = n;
+    r[nx * STRIDE + PREV] = n;
   }
 
   /** Hand node `from`'s anchor to node `to`, and `to`'s anchor to `from`. */
   swapAnchors(from: number, to: number): void {
-    const a = this.anchorOf[from]!;
-    const b = this.anchorOf[to]!;
-    this.anchorOf[to] = a;
-    this.holder[a] = to;
-    this.anchorOf[from] = b;
-    this.holder[b] = from;
+    const r = this.rec;
+    const a = r[from * STRIDE + ANCHOR]!;
+    const b = r[to * STRIDE + ANCHOR]!;
+    r[to * STRIDE + ANCHOR] = a;
+    r[a * STRIDE + HOLDER] = to;
+    r[from * STRIDE + ANCHOR] = b;
+    r[b * STRIDE + HOLDER] = from;
   }
 }
