@@ -51,9 +51,16 @@ for (const [area, cases] of Object.entries(AREAS)) {
           expect(errorMatches(r.error, c.err), `expected '${c.err}', got '${r.error}'`).toBe(true);
         }
         c.check?.(r, insns);
-        if (c.logHas) {
+        if (c.logHas || c.logLacks) {
           const log = runCase(c, false, 2).r.log;
-          for (const line of c.logHas) expect(log, "level-2 log").toContain(line);
+          for (const m of c.logHas ?? []) {
+            if (typeof m === "string") expect(log, "level-2 log").toContain(m);
+            else expect(log, "level-2 log").toMatch(m);
+          }
+          for (const m of c.logLacks ?? []) {
+            if (typeof m === "string") expect(log, "level-2 log").not.toContain(m);
+            else expect(log, "level-2 log").not.toMatch(m);
+          }
         }
         if (c.unpriv !== undefined) {
           const u = runCase(c, true).r;

@@ -24,8 +24,10 @@ export interface VerifierCase {
   gpl?: boolean;
   /** Lower instruction budget for cases about the complexity limit (default 1M, the kernel's). */
   insnLimit?: number;
-  /** Lines (or line fragments) the privileged level-2 log must contain. */
-  logHas?: string[];
+  /** Lines (or line fragments, or patterns) the privileged level-2 log must contain. */
+  logHas?: (string | RegExp)[];
+  /** Patterns the privileged level-2 log must not contain (e.g. a dead branch's insn). */
+  logLacks?: (string | RegExp)[];
   /** Extra assertions on the privileged result. */
   check?: (r: VerifyResult, insns: Insn[]) => void;
 }

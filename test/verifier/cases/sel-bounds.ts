@@ -570,3 +570,257 @@ cases.push(
       exit`,
   },
 );
+
+/** `N: (op) insn ... ; ... R=...`: the state printed after insn N (regex-escaped `state`). */
+const after = (insn: string, state: string): RegExp =>
+  new RegExp(`${esc(insn)} .*; .*${esc(state)}`);
+function esc(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+const TWO_RND = `call bpf_get_prandom_u32
+      r6 = r0
+      call bpf_get_prandom_u32
+      r7 = r0`;
+
+cases.push(
+  {
+    name: "multiply mixed sign bounds. test 2",
+    type: "sched_cls",
+    asm: `${TWO_RND}
+      r6 &= 0xf
+      r6 -= 0xa
+      r7 &= 0xf
+      r7 -= 0x14
+      r6 *= r7
+      exit`,
+    logHas: [after("r6 *= r7", "R6_w=scalar(smin=smin32=-100,smax=smax32=200)")],
+  },
+  {
+    name: "multiply negative bounds",
+    type: "sched_cls",
+    asm: `r8 = 0x7fff
+      ${TWO_RND}
+      r6 &= 0xa
+      r6 -= r8
+      r7 &= 0xf
+      r7 -= r8
+      r6 *= r7
+      exit`,
+    logHas: [
+      after(
+        "r6 *= r7",
+        "R6_w=scalar(smin=umin=smin32=umin32=0x3ff280b0,smax=umax=smax32=umax32=0x3fff0001,var_off=(0x3ff00000; 0xf81ff))",
+      ),
+    ],
+  },
+  {
+    name: "multiply bounds that don't cross signed boundary",
+    type: "sched_cls",
+    asm: `r6 = 0xb
+      r8 = 0xb3c3f8c99262687 ll
+      call bpf_get_prandom_u32
+      r7 = r0
+      r6 &= r7
+      r8 *= r6
+      exit`,
+    logHas: [
+      after(
+        "r8 *= r6",
+        "R8_w=scalar(smin=0,smax=umax=0x7b96bb0a94a3a7cd,var_off=(0x0; 0x7fffffffffffffff))",
+      ),
+    ],
+  },
+  {
+    name: "multiplication overflow, result in unbounded reg. test 1",
+    type: "sched_cls",
+    asm: `r8 = 0x7ffffffffff ll
+      ${TWO_RND}
+      r6 &= 0x7fffffff
+      r7 &= r8
+      r6 *= r7
+      exit`,
+    logHas: [after("r6 *= r7", "R6_w=scalar()")],
+  },
+  {
+    name: "multiplication overflow, result in unbounded reg. test 2",
+    type: "sched_cls",
+    asm: `r8 = 0x7ffffffff ll
+      ${TWO_RND}
+      r6 &= 0xa
+      r6 -= r8
+      r7 &= 0x7fffffff
+      r6 *= r7
+      exit`,
+    logHas: [after("r6 *= r7", "R6_w=scalar()")],
+  },
+  {
+    name: "64-bit addition, all outcomes overflow",
+    asm: `call bpf_get_prandom_u32
+      r4 = r0
+      r3 = 0xa000000000000000 ll
+      r3 |= r4
+      r3 += r3
+      r0 = 0
+      exit`,
+    logHas: [
+      after("5: (0f) r3 += r3", "R3_w=scalar(umin=0x4000000000000000,umax=0xfffffffffffffffe)"),
+    ],
+  },
+  {
+    name: "64-bit addition, partial overflow, result in unbounded reg",
+    asm: `call bpf_get_prandom_u32
+      r4 = r0
+      r3 = 2
+      r3 |= r4
+      r3 += r3
+      r0 = 0
+      exit`,
+    logHas: [after("4: (0f) r3 += r3", "R3_w=scalar()")],
+  },
+  {
+    name: "32-bit addition overflow, all outcomes overflow",
+    asm: `call bpf_get_prandom_u32
+      w4 = w0
+      w3 = -1610612736
+      w3 |= w4
+      w3 += w3
+      r0 = 0
+      exit`,
+    logHas: [
+      after(
+        "4: (0c) w3 += w3",
+        "R3_w=scalar(smin=umin=umin32=0x40000000,smax=umax=umax32=0xfffffffe,var_off=(0x0; 0xffffffff))",
+      ),
+    ],
+  },
+  {
+    name: "32-bit addition, partial overflow, result in unbounded u32 bounds",
+    asm: `call bpf_get_prandom_u32
+      w4 = w0
+      w3 = 2
+      w3 |= w4
+      w3 += w3
+      r0 = 0
+      exit`,
+    logHas: [
+      after(
+        "4: (0c) w3 += w3",
+        "R3_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))",
+      ),
+    ],
+  },
+  {
+    name: "64-bit subtraction, all outcomes underflow",
+    asm: `call bpf_get_prandom_u32
+      r1 = r0
+      r2 = 0x8000000000000000 ll
+      r1 |= r2
+      r3 = 0
+      r3 -= r1
+      r0 = 0
+      exit`,
+    logHas: [after("6: (1f) r3 -= r1", "R3_w=scalar(umin=1,umax=0x8000000000000000)")],
+  },
+  {
+    name: "32-bit subtraction overflow, all outcomes underflow",
+    asm: `call bpf_get_prandom_u32
+      w1 = w0
+      w2 = -2147483648
+      w1 |= w2
+      w3 = 0
+      w3 -= w1
+      r0 = 0
+      exit`,
+    logHas: [
+      after(
+        "5: (1c) w3 -= w1",
+        "R3_w=scalar(smin=umin=umin32=1,smax=umax=umax32=0x80000000,var_off=(0x0; 0xffffffff))",
+      ),
+    ],
+  },
+  {
+    name: "32-bit subtraction, partial overflow, result in unbounded u32 bounds",
+    asm: `call bpf_get_prandom_u32
+      w3 = w0
+      w2 = 1
+      w3 -= w2
+      r0 = 0
+      exit`,
+    logHas: [
+      after(
+        "3: (1c) w3 -= w2",
+        "R3_w=scalar(smin=0,smax=umax=0xffffffff,var_off=(0x0; 0xffffffff))",
+      ),
+    ],
+  },
+  {
+    name: "bounds deduction cross sign boundary, two overlaps",
+    asm: `call bpf_get_prandom_u32
+      r0 = (s8)r0
+      r1 = -128
+      if r0 > r1 goto l0
+      if r0 < 128 goto l0
+      r10 = 0
+    l0:
+      r0 = 0
+      exit`,
+    err: "frame pointer is read only",
+  },
+  {
+    name: "conditional jump on same register, branch taken",
+    asm: `call bpf_get_prandom_u32
+      w8 = -2147483648
+      r0 &= r8
+      if r0 == r0 goto +1
+      goto l1
+      if r0 >= r0 goto +1
+      goto l1
+      if r0 s>= r0 goto +1
+      goto l1
+      if r0 <= r0 goto +1
+      goto l1
+      if r0 s<= r0 goto +1
+      goto l1
+      if r0 != r0 goto l1
+      if r0 > r0 goto l1
+      if r0 s> r0 goto l1
+      if r0 < r0 goto l1
+      if r0 s< r0 goto l1
+    l0:
+      r0 = 0
+      exit
+    l1:
+      r0 = 1
+      exit`,
+    logLacks: [/20: \(b7\) r0 = 1/],
+  },
+  {
+    name: "jset on same register, constant value branch taken",
+    asm: `r0 = 0
+      if r0 & r0 goto l1
+      r0 = 1
+      if r0 & r0 goto +1
+      goto l1
+    l0:
+      r0 = 0
+      exit
+    l1:
+      r0 = 1
+      exit`,
+    logLacks: [/7: \(b7\) r0 = 1/],
+  },
+  {
+    name: "jset on same register, scalar value unknown branch 1",
+    asm: `call bpf_get_prandom_u32
+      r0 &= 0x1
+      if r0 & r0 goto l1
+    l0:
+      r0 = 0
+      exit
+    l1:
+      r0 = 1
+      exit`,
+    logHas: [after("3: (b7) r0 = 0", "R0_w=0"), after("5: (b7) r0 = 1", "R0_w=1")],
+  },
+);
