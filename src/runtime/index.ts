@@ -23,3 +23,13 @@ export {
 } from "./progtypes/index.ts";
 export { IMPLEMENTED_HELPERS, isHelperImplemented, helperLabel, bprintf } from "./helpers/index.ts";
 export type { EngineChoice } from "./engines.ts";
+export {
+  frame,
+  inetChecksum,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+  IPPROTO,
+  TCP_FLAGS,
+  type FrameSpec,
+} from "./packets.ts";

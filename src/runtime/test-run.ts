@@ -39,6 +39,8 @@ export function testRun(maps: MapRegistry, prog: Program, opts: TestRunOptions):
   const repeat = repeatCount(opts.repeat);
   const savedCpu = maps.currentCpu;
   if (opts.cpu !== undefined) maps.currentCpu = opts.cpu;
+  // Compile before the clock starts: the duration is the program's, as in the kernel.
+  prog.prepare();
   const ctx = runner.prepare(maps.mem, prog.type, opts);
   try {
     const args = ctx.args();

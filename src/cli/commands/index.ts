@@ -7,6 +7,7 @@ import { registerConformancePlugin } from "./conformance-plugin.ts";
 import { registerDisasm } from "./disasm.ts";
 import { registerInspect } from "./inspect.ts";
 import { registerRun } from "./run.ts";
+import { registerTestRun } from "./test-run.ts";
 import { registerVerify } from "./verify.ts";
 
 export const commands: RegisterCommand[] = [
@@ -15,6 +16,7 @@ export const commands: RegisterCommand[] = [
   registerConformance,
   registerConformancePlugin,
   registerRun,
+  registerTestRun,
   registerVerify,
   registerInspect,
   registerBtf,

@@ -51,7 +51,7 @@ for (const t of TABLES)
   }
 
 /** `bpf_map_lookup_elem#1`: how messages name a helper (the verifier's call syntax). */
-export const helperLabel = (id: number): string => `bpf_${helperName(id) ?? "unknown"}#${id}`;
+export const helperLabel = (id: number): string => `${helperName(id) ?? "unknown"}#${id}`;
 
 /** Helper ids the runtime implements, ascending. */
 export const IMPLEMENTED_HELPERS: readonly number[] = [...IMPLS.keys()].sort((a, b) => a - b);
