@@ -18,6 +18,7 @@ import type { FuncModel, ValueModel } from "./model.ts";
 import { CTX_AFTER_FP, MAX_TRAMP_DEPTH, type FramePool, type Views } from "./frames.ts";
 import type { PhaseRunner } from "./phase.ts";
 import type { HostImpl } from "./kernel/host-function.ts";
+import { uniqueTag } from "./codegen-id.ts";
 
 export interface HostTrampSpec {
   /** Name for messages. */
@@ -88,7 +89,7 @@ export function genHostTrampoline(spec: HostTrampSpec, pool: FramePool, views: V
   // identifier has, so a traced function called `Number` or `$K` cannot
   // shadow anything the body uses.
   const fname = spec.name.replace(/[^A-Za-z0-9_]/g, "_");
-  const src = `return function ${fname}$trampoline(${params}) {\n  ${body.join("\n  ")}\n};`;
+  const src = `${uniqueTag()}return function ${fname}$trampoline(${params}) {\n  ${body.join("\n  ")}\n};`;
   return new Function("$impl", "$K", "$V", "$E", "$X", "$name", src)(
     spec.impl,
     pool,

@@ -8,6 +8,7 @@ import { ByteWriter } from "../jit/wasm/bytes.ts";
 import { ModuleBuilder } from "../jit/wasm/module.ts";
 import { Op, T } from "../jit/wasm/ops.ts";
 import type { ProgEntry } from "./entry.ts";
+import { uniqueTag } from "./codegen-id.ts";
 import { nowNs, type ProgStats } from "./stats.ts";
 
 /** Runs a phase: ctx address (r1 of each program) and the fp their stacks start below. */
@@ -88,7 +89,7 @@ function statsPhase(items: readonly PhaseItem[]): PhaseRunner {
   });
   const names = items.flatMap((_, i) => [`run${i}`, `s${i}`]);
   const values = items.flatMap((it) => [it.entry.run, it.stats]);
-  const body = `return function phase(ctx, fp) {\n  ${lines.join("\n  ")}\n};`;
+  const body = `${uniqueTag()}return function phase(ctx, fp) {\n  ${lines.join("\n  ")}\n};`;
   return new Function("now", ...names, body)(nowNs, ...values) as PhaseRunner;
 }
 

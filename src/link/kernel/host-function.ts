@@ -4,6 +4,7 @@
 // whatever is installed — the implementation itself while nothing is
 // attached, the trampoline otherwise — so application code keeps one
 // reference for life and an unattached call costs one extra (inlinable) call.
+import { uniqueTag } from "../codegen-id.ts";
 import type { FuncModel } from "../model.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,14 +21,23 @@ interface Router<F> {
   set(f: HostImpl): void;
 }
 
+let routers = 0;
+
 function makeRouter<F extends HostImpl>(name: string, arity: number, impl: F): Router<F> {
   const params = Array.from({ length: arity }, (_, i) => `a${i}`).join(", ");
+  // The target lives in an object field, not a `let`: V8 tracks that a field
+  // was never reassigned and folds the load, so until the first attach the
+  // call is inlined as if the application called the implementation itself.
+  // Constness is tracked per hidden class, and objects with the same field
+  // names share one, so each router's field has a name of its own. Internal
+  // names contain `$`, which no C identifier has, so the function's own name
+  // never shadows them.
+  const field = `f$${routers++}`;
   const src =
-    `let $cur = $impl;\n` +
-    `return { call: function ${identifier(name)}(${params}) { return $cur(${params}); },\n` +
-    `  set(f) { $cur = f; } };`;
-  // Internal names start with `$`, which no C identifier has, so the
-  // function's own name never shadows them.
+    uniqueTag() +
+    `const $R = { ${field}: $impl };\n` +
+    `return { call: function ${identifier(name)}(${params}) { return $R.${field}(${params}); },\n` +
+    `  set(f) { $R.${field} = f; } };`;
   return new Function("$impl", src)(impl) as Router<F>;
 }
 
