@@ -42,7 +42,10 @@ export function licenseIsGplCompatible(license: string): boolean {
 /**
  * Options to verify `prog` of `spec`: its maps by index, type, attach type
  * and license. A program whose section names no type (UNSPEC, e.g. `.text`)
- * is verified as `defaultType` (kprobe unless given).
+ * is verified as `defaultType`, by default SCHED_CLS: sections without a
+ * libbpf name are what iproute2's `tc ... bpf obj FILE sec NAME` loads, and
+ * tc is the one common loader that accepts any section name (XDP objects
+ * loaded with `ip link ... xdp obj` need `defaultType: XDP`).
  */
 export function verifyOptionsForProgram(
   spec: CollectionSpec,
@@ -51,7 +54,7 @@ export function verifyOptionsForProgram(
 ): VerifyOptions {
   const infos = spec.maps.map(mapInfoFromSpec);
   const { defaultType, ...rest } = opts;
-  const progType = prog.type === ProgType.UNSPEC ? (defaultType ?? ProgType.KPROBE) : prog.type;
+  const progType = prog.type === ProgType.UNSPEC ? (defaultType ?? ProgType.SCHED_CLS) : prog.type;
   return {
     progType,
     expectedAttachType: prog.expectedAttachType,

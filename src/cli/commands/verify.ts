@@ -176,7 +176,7 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option("--program <P>", "only the program with this function name")
     .option(
       "--type <T>",
-      "program type (xdp, socket_filter, kprobe, sched_cls, ...); for objects, used for sections that name none (default kprobe)",
+      "program type (xdp, socket_filter, kprobe, sched_cls, ...); for objects, used for sections that name none (default sched_cls, as tc loads them)",
     )
     .option(
       "--log <LEVEL>",
