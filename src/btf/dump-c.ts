@@ -340,6 +340,9 @@ class CDumper {
   }
 }
 
+/** Gaps longer than this many `long: 64;` lines are filled with a char array instead. */
+const MAX_PAD_LINES = 64;
+
 /** Anonymous bitfields covering bits [from, to), never straddling their storage unit. */
 function padding(from: number, to: number, pad: string): string[] {
   const out: string[] = [];
@@ -350,6 +353,12 @@ function padding(from: number, to: number, pad: string): string[] {
   };
   while (off < to && off % 8 !== 0) push("char", Math.min(8 - (off % 8), to - off));
   while (off + 8 <= to && off % 64 !== 0) push("char", 8);
+  // Long gaps as one byte array (a named member) rather than thousands of lines.
+  const longs = Math.floor((to - off) / 64);
+  if (longs > MAX_PAD_LINES) {
+    out.push(`${pad}char __pad_${off / 8}[${longs * 8}];`);
+    off += longs * 64;
+  }
   while (off + 64 <= to) push("long", 64);
   while (off + 8 <= to) push("char", 8);
   if (off < to) push("char", to - off);

@@ -78,6 +78,10 @@ function tricky(): Btf {
     { name: "c", type: int, bitOffset: 32, bitfieldSize: 7 },
   ]);
   b.addStruct("tail_pad", 32, [{ name: "x", type: u64, offset: 0 }]);
+  b.addStruct("huge_gap", 1 << 20, [
+    { name: "first", type: int, offset: 0 },
+    { name: "last", type: int, offset: (1 << 20) - 4 },
+  ]);
   const fnProto = b.addFuncProto(int, [
     { name: "ctx", type: b.addPtr(0) },
     { name: "fmt", type: b.addPtr(b.addConst(char)) },
@@ -151,6 +155,7 @@ describe("C dump", () => {
     expect(c).toContain("\tchar *const p;");
     expect(c).toContain("struct only_declared;");
     expect(c).toContain("} __attribute__((packed));");
+    expect(c).toContain("\tchar __pad_8[1048560];");
     expect(c).toContain("\tSHARED___2 = 2,");
     expect(c).toContain("struct dup___2 {");
     expect(c).toContain("typedef struct {\n\tint v;\n} anon_s_t;");
