@@ -24,3 +24,4 @@ export {
 } from "./elf/index.ts";
 export type { ElfSection, ElfSymbol, LoadOptions, SectionInfo, SectionMatch } from "./elf/index.ts";
 export * from "./spec/index.ts";
+export * from "./runtime/index.ts";
