@@ -1,12 +1,15 @@
 // Mutation fuzzing of the loader: take valid objects, flip bytes, overwrite
 // header fields, truncate, and require that loading either returns a spec or
-// throws a typed TsbpfError — never a RangeError/TypeError, never a hang.
+// throws a typed TsbpfError — never a RangeError/TypeError, never a hang. The
+// BTF of every spec that loads is also dumped (raw and C).
 // The test suite runs a short, seeded session; this script runs long ones.
 //
 //   npx tsx scripts/fuzz-elf.ts [--count N] [--seed S] [--max-ms MS] [--json] [files...]
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { dumpC } from "../src/btf/dump-c.ts";
+import { dumpRaw } from "../src/btf/dump-raw.ts";
 import { TsbpfError } from "../src/errors.ts";
 import { SHF_EXECINSTR, SHT_NOBITS, SHT_REL, SHT_SYMTAB } from "../src/elf/constants.ts";
 import { loadCollectionSpec } from "../src/elf/load.ts";
@@ -139,11 +142,15 @@ export type FuzzOutcome =
   | { result: "typed-error"; ms: number; error: TsbpfError }
   | { result: "crash"; ms: number; error: unknown };
 
-/** Loads `bytes` and classifies what happened. */
+/** Loads `bytes` (and dumps its BTF both ways, which must not fail on BTF that loaded) and classifies what happened. */
 export function fuzzOnce(bytes: Uint8Array): FuzzOutcome {
   const t = performance.now();
   try {
-    loadCollectionSpec(bytes);
+    const spec = loadCollectionSpec(bytes);
+    if (spec.btf) {
+      dumpRaw(spec.btf);
+      dumpC(spec.btf);
+    }
     return { result: "spec", ms: performance.now() - t };
   } catch (error) {
     const ms = performance.now() - t;
