@@ -1,0 +1,32 @@
+// The rewritten program as `bpftool prog dump xlated` prints it: one line per
+// instruction, `% 4d: ` index, the opcode in parentheses and the kernel's
+// syntax; map references as `map[id:N]`, helpers by name, BPF-to-BPF calls
+// as `call pc+N`.
+import { disasmInsn, LDDW, type DisasmOptions, type Insn } from "../isa/index.ts";
+
+export interface XlatedOptions {
+  /**
+   * The map id of a resolved map address in an `lddw` (programs loaded into
+   * the runtime carry addresses); return undefined for a plain constant.
+   */
+  mapIdOfAddr?: (addr: number) => { id: number; valueOff?: number } | undefined;
+}
+
+/** The program as text lines, bpftool's plain xlated format. */
+export function dumpXlated(insns: readonly Insn[], opts: XlatedOptions = {}): string[] {
+  const lookup = opts.mapIdOfAddr;
+  const dis: DisasmOptions = {};
+  if (lookup)
+    dis.lddwText = (lo, hi) => {
+      if (lo.src !== 0 || hi.imm !== 0) return undefined;
+      const m = lookup(lo.imm >>> 0);
+      if (!m) return undefined;
+      return m.valueOff === undefined ? `map[id:${m.id}]` : `map[id:${m.id}][0]+${m.valueOff}`;
+    };
+  const out: string[] = [];
+  for (let pc = 0; pc < insns.length; pc++) {
+    out.push(`${String(pc).padStart(4, " ")}: ${disasmInsn(insns, pc, dis)}`);
+    if (insns[pc]!.code === LDDW) pc++;
+  }
+  return out;
+}
