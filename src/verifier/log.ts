@@ -25,22 +25,38 @@ const BPF_LOG_MIN_ALIGNMENT = 8;
 
 /** A log buffer with kernel-like positions (end_pos) and rewinding (bpf_vlog_reset). */
 export class VerifierLog {
-  private text = "";
+  // Pieces rather than one string: rewinding near the end then costs only the
+  // pieces dropped, not a copy of the whole log (level 2 rewinds every insn).
+  private parts: string[] = [];
+  private len = 0;
   constructor(readonly level: number) {}
   get enabled(): boolean {
     return this.level !== 0;
   }
   get endPos(): number {
-    return this.text.length;
+    return this.len;
   }
   write(s: string): void {
-    if (this.level) this.text += s;
+    if (!this.level || s === "") return;
+    this.parts.push(s);
+    this.len += s.length;
   }
   reset(pos: number): void {
-    if (this.level && pos < this.text.length) this.text = this.text.slice(0, pos);
+    if (!this.level || pos >= this.len) return;
+    const parts = this.parts;
+    while (parts.length > 0 && this.len - parts[parts.length - 1]!.length >= pos) {
+      this.len -= parts.pop()!.length;
+    }
+    if (this.len > pos) {
+      const last = parts.pop()!;
+      parts.push(last.slice(0, last.length - (this.len - pos)));
+      this.len = pos;
+    }
   }
   toString(): string {
-    return this.text;
+    const s = this.parts.join("");
+    this.parts = s === "" ? [] : [s];
+    return s;
   }
 }
 
