@@ -27,6 +27,8 @@ import {
   BPF_WRITE,
 } from "./check-stack.ts";
 import { checkCtxAccess } from "./ctx/index.ts";
+import { checkPtrToBtfAccess } from "./btf-ptr.ts";
+import { checkTracingCtxAccess, isFentryFexit } from "./tracing.ts";
 import {
   coerceToSize,
   coerceToSizeSx,
@@ -373,6 +375,13 @@ export function checkMemAccess(
     checkMemRegionAccess(env, regno, off, size, reg.memSize, false);
     if (valueRegno >= 0 && (t === BPF_READ || rdonly))
       markRegUnknown(regs[valueRegno]!, env.bpfCapable);
+  } else if (reg.type === RegType.PTR_TO_CTX && env.attachTarget && isFentryFexit(env)) {
+    // fentry/fexit: the traced function's arguments, typed by its BTF (tracing.ts).
+    checkLeak(env, t, valueRegno, "ctx");
+    checkPtrOffReg(env, reg, regno, false);
+    checkTracingCtxAccess(env, env.attachTarget, off, size, t === BPF_WRITE, valueRegno);
+  } else if (baseType(reg.type) === RegType.PTR_TO_BTF_ID) {
+    checkPtrToBtfAccess(env, regno, off, size, t === BPF_WRITE, valueRegno);
   } else if (reg.type === RegType.PTR_TO_CTX) {
     checkLeak(env, t, valueRegno, "ctx");
     checkPtrOffReg(env, reg, regno, false);

@@ -17,6 +17,7 @@ import { RegType } from "./reg-types.ts";
 import { tnumIsConst } from "./domain.ts";
 import { getSpi } from "./stack.ts";
 import type { FuncState, VerifierState } from "./state.ts";
+import type { TracingAttach } from "./tracing.ts";
 
 export interface SubprogInfo {
   start: number;
@@ -63,6 +64,8 @@ export class Env {
   /** CPUs of the runtime: bounds bpf_get_smp_processor_id(). */
   readonly nrCpuIds: number;
   readonly insnLimit: number;
+  /** fentry/fexit: the traced function (tracing.ts). */
+  readonly attachTarget: TracingAttach | undefined;
 
   subprogs: SubprogInfo[] = [];
   cur!: VerifierState;
@@ -113,6 +116,7 @@ export class Env {
     this.strictAlignment = opts.strictAlignment ?? false;
     this.nrCpuIds = opts.nrCpuIds ?? 1;
     this.insnLimit = opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
+    this.attachTarget = opts.attachTarget;
   }
 
   /** Write to the log (no-op at level 0). */

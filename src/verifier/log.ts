@@ -2,6 +2,7 @@
 // with positions that can be rewound (level 1 forgets finished paths), and
 // the printers for register and stack state. Numbers follow verbose_snum /
 // verbose_unum: decimal for small values, `%#llx` otherwise.
+import { btfRefName } from "./btf-ptr.ts";
 import { formatScalar, formatScalarBody, tnumIsConst, type Tnum } from "./domain.ts";
 import {
   BPF_ADD_CONST,
@@ -102,6 +103,7 @@ export function regStateText(reg: RegState, frameno: number): string {
   let out = t === RegType.SCALAR_VALUE && reg.precise ? "P" : "";
   if (t === RegType.SCALAR_VALUE && tnumIsConst(reg.varOff)) return out + fmtSnum(reg.varOff.value);
   out += regTypeStr(t);
+  if (baseType(t) === RegType.PTR_TO_BTF_ID && reg.btf) out += btfRefName(reg.btf);
   if (t === RegType.PTR_TO_STACK) {
     if (frameno !== reg.frameno) out += `[${reg.frameno}]`;
     if (tnumIsConst(reg.varOff)) return out + fmtSnum(reg.varOff.value + BigInt(reg.off));

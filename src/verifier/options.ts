@@ -2,6 +2,7 @@
 // loaded into, and what the verifier returns.
 import type { Insn } from "../isa/insn.ts";
 import type { InsnAux } from "./aux.ts";
+import type { TracingAttach } from "./tracing.ts";
 import type { MapInfo, MapResolver } from "./map-info.ts";
 
 /** Capabilities of the loader, as in the kernel (root has both). */
@@ -47,6 +48,11 @@ export interface VerifyOptions {
   nrCpuIds?: number;
   /** Prints instructions in the log; defaults to the ISA disassembler. */
   insnPrinter?: InsnPrinter;
+  /**
+   * fentry/fexit programs: the function they attach to (its BTF prototype
+   * types the context array), or why it was refused. See tracing.ts.
+   */
+  attachTarget?: TracingAttach;
 }
 
 export interface VerifyStats {

@@ -55,6 +55,7 @@ function pointerPartEqual(a: RegState, b: RegState): boolean {
     a.off === b.off &&
     a.map === b.map &&
     a.mapUid === b.mapUid &&
+    a.btf === b.btf &&
     a.range === b.range &&
     a.memSize === b.memSize &&
     a.subprogno === b.subprogno

@@ -2,6 +2,7 @@
 // part of the kernel's `struct bpf_reg_state`. Records are flat and copied field
 // by field; the verifier clones states before branching.
 import { markKnown, markUnknown, tnumIsConst, tnumSubreg, type ScalarBounds } from "./domain.ts";
+import type { BtfRef } from "./btf-ptr.ts";
 import type { MapInfo } from "./map-info.ts";
 import { RegType } from "./reg-types.ts";
 
@@ -36,6 +37,8 @@ export interface RegState extends ScalarBounds {
   map: MapInfo | null;
   /** Unique id of an inner map returned by a map-in-map lookup. */
   mapUid: number;
+  /** The BTF type behind a PTR_TO_BTF_ID (btf + btf_id), interned. */
+  btf: BtfRef | null;
   /** Bytes known readable past a packet pointer; negative: AT/BEYOND_PKT_END. */
   range: number;
   /** Size of the memory behind PTR_TO_MEM. */
@@ -61,6 +64,7 @@ export function newReg(): RegState {
     refObjId: 0,
     map: null,
     mapUid: 0,
+    btf: null,
     range: 0,
     memSize: 0,
     frameno: 0,
@@ -81,6 +85,7 @@ export function assignReg(dst: RegState, src: RegState): void {
   dst.refObjId = src.refObjId;
   dst.map = src.map;
   dst.mapUid = src.mapUid;
+  dst.btf = src.btf;
   dst.range = src.range;
   dst.memSize = src.memSize;
   dst.frameno = src.frameno;
@@ -117,6 +122,7 @@ function clearPointerPart(reg: RegState): void {
   reg.off = 0;
   reg.map = null;
   reg.mapUid = 0;
+  reg.btf = null;
   reg.range = 0;
   reg.memSize = 0;
   reg.subprogno = 0;

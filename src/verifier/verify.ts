@@ -16,6 +16,7 @@ import type { InsnPrinter, VerifyOptions, VerifyResult } from "./options.ts";
 import { markRegKnownZero } from "./regs.ts";
 import { RegType } from "./reg-types.ts";
 import { BPF_MAIN_FUNC, newFuncState } from "./state.ts";
+import { checkAttachBtfId } from "./tracing.ts";
 
 /** Kernel-syntax instruction text for the log: `(b7) r0 = 0`. */
 export const defaultInsnPrinter: InsnPrinter = (insns, idx) => disasmInsn(insns, idx);
@@ -79,6 +80,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     if (insns.length === 0) env.fail("program has no instructions");
     findSubprogs(env);
     checkSubprogs(env);
+    checkAttachBtfId(env, env.attachTarget);
     checkOpcodes(env);
     resolvePseudoLdimm64(env);
     checkCfg(env);
