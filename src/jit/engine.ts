@@ -67,8 +67,6 @@ export class JitProgram implements PreparedProgram {
   readonly funcSlots: ReadonlyMap<number, number>;
   private readonly entry: BpfFunction;
   private readonly checked: boolean;
-  /** Budget of the run in progress (for the exhaustion message). */
-  private limit = 0;
 
   constructor(
     readonly program: ExecProgram,
@@ -92,39 +90,52 @@ export class JitProgram implements PreparedProgram {
     this.entry = this.instance.exports.entry as unknown as BpfFunction;
   }
 
+  /** The runtime-wide function table this program's slots are in (shared per environment). */
+  slotTable(): WebAssembly.Table {
+    return this.state.table;
+  }
+
   /** The compiled function in a slot (for trampolines and callbacks). */
   slotFunction(slot: number): BpfFunction {
     return this.state.table.get(slot) as unknown as BpfFunction;
   }
 
   run(opts: RunOptions = {}): RunResult {
+    return this.runFunction(0, opts);
+  }
+
+  /**
+   * Run the function starting at `pc` (0: the main program) as a run of its
+   * own: fresh budget, tail-call count and stack frame. This is how code
+   * outside a run (a test, a trampoline's host side) should call a slot; the
+   * raw slot function assumes a run is in progress.
+   */
+  runFunction(pc: number, opts: RunOptions = {}): RunResult {
     const args = opts.args ?? [];
     if (args.length > 5) throw new UsageError(`at most 5 arguments (r1..r5), got ${args.length}`);
+    const slot = this.funcSlots.get(pc);
+    if (slot === undefined) throw new UsageError(`no function of this program starts at pc ${pc}`);
+    const fn = pc === 0 ? this.entry : this.slotFunction(slot);
     const budget = budgetFor(this.program, opts);
     const st = this.state;
     const level = st.depth;
     const stack = st.stackFor(level);
     // A nested run (a helper running a program) must leave the outer run's state as it was.
-    const outer: [bigint, number, number] | undefined =
-      level > 0 ? [st.budget.value as bigint, st.stackLo.value as number, st.tailCalls] : undefined;
-    const outerLimit = this.limit;
+    const outer: [bigint, number, number, number] | undefined =
+      level > 0
+        ? [st.budget.value as bigint, st.stackLo.value as number, st.tailCalls, st.limit]
+        : undefined;
     const start = Math.min(budget, UNLIMITED);
     st.depth++;
     st.tailCalls = 0;
     st.stackLo.value = stack;
     st.budget.value = BigInt(start);
-    this.limit = budget;
+    st.limit = budget;
     const count = (): number | undefined =>
       this.checked ? start - Number(st.budget.value as bigint) : undefined;
     try {
-      const r0 = this.entry(
-        args[0] ?? 0n,
-        args[1] ?? 0n,
-        args[2] ?? 0n,
-        args[3] ?? 0n,
-        args[4] ?? 0n,
-        stack + STACK_SIZE,
-      );
+      const a = (i: number): bigint => args[i] ?? 0n;
+      const r0 = fn(a(0), a(1), a(2), a(3), a(4), stack + STACK_SIZE);
       return { r0: U(r0), insnCount: count() };
     } catch (e) {
       if (e instanceof ProgramExit) return { r0: U(e.r0), insnCount: count() };
@@ -134,12 +145,7 @@ export class JitProgram implements PreparedProgram {
       throw new ExecError(`execution fault: ${message(e)}`);
     } finally {
       st.depth--;
-      this.limit = outerLimit;
-      if (outer) {
-        st.budget.value = outer[0];
-        st.stackLo.value = outer[1];
-        st.tailCalls = outer[2];
-      }
+      if (outer) [st.budget.value, st.stackLo.value, st.tailCalls, st.limit] = outer;
     }
   }
 
@@ -222,7 +228,7 @@ export class JitProgram implements PreparedProgram {
     switch (kind) {
       case Fault.BUDGET:
         throw new ExecError(
-          `instruction budget of ${this.limit} exhausted`,
+          `instruction budget of ${this.state.limit} exhausted`,
           this.budgetPc(pc, arg),
         );
       case Fault.CALL_DEPTH:

@@ -17,6 +17,8 @@ export class EnvState {
   readonly regionLim = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
   /** Tail calls taken (or attempted on an empty slot) in the current run. */
   tailCalls = 0;
+  /** Instruction budget of the run in progress (for the exhaustion message). */
+  limit = 0;
   /** Nesting level of runs in progress. */
   depth = 0;
   private readonly stacks: number[] = [];

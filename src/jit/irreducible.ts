@@ -12,12 +12,38 @@
 // again needs no relabelling (the label already names the entry).
 import { Term, type FuncGraph } from "./cfg.ts";
 
-/** Strongly connected components of `nodes` (edges restricted to `inRegion`), iteratively. */
-function sccs(g: FuncGraph, nodes: readonly number[], inRegion: Uint8Array): number[][] {
-  const n = g.size;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
+/**
+ * Scratch arrays indexed by node, allocated once per fix and grown as
+ * dispatch nodes are added. Every user leaves them as it found them (index
+ * -1, flags 0), so each region costs time in its own size only.
+ */
+class Scratch {
+  index = new Int32Array(0);
+  low = new Int32Array(0);
+  onStack = new Uint8Array(0);
+  inRegion = new Uint8Array(0);
+  inComp = new Uint8Array(0);
+
+  ensure(n: number): void {
+    if (n <= this.index.length) return;
+    const cap = Math.max(n, this.index.length * 2, 64);
+    const grow = <T extends Int32Array | Uint8Array>(a: T, fill: number): T => {
+      const b = new (a.constructor as new (n: number) => T)(cap);
+      b.fill(fill);
+      b.set(a);
+      return b;
+    };
+    this.index = grow(this.index, -1);
+    this.low = grow(this.low, 0);
+    this.onStack = grow(this.onStack, 0);
+    this.inRegion = grow(this.inRegion, 0);
+    this.inComp = grow(this.inComp, 0);
+  }
+}
+
+/** Strongly connected components of `nodes` (edges restricted to inRegion), iteratively. */
+function sccs(g: FuncGraph, nodes: readonly number[], sc: Scratch): number[][] {
+  const { index, low, onStack, inRegion } = sc;
   const stack: number[] = [];
   const out: number[][] = [];
   const callNode: number[] = [];
@@ -70,6 +96,7 @@ function sccs(g: FuncGraph, nodes: readonly number[], inRegion: Uint8Array): num
       }
     }
   }
+  for (const v of nodes) index[v] = -1;
   return out;
 }
 
@@ -87,17 +114,22 @@ export function fixIrreducible(g: FuncGraph, reachable: readonly number[]): Disp
   const work: Array<{ nodes: number[]; header: number }> = [
     { nodes: reachable.slice(), header: -1 },
   ];
+  const sc = new Scratch();
   while (work.length > 0) {
     const { nodes, header } = work.pop()!;
-    const inRegion = new Uint8Array(g.size + nodes.length + 1);
-    for (const v of nodes) if (v !== header) inRegion[v] = 1;
+    sc.ensure(g.size);
     const body = header === -1 ? nodes : nodes.filter((v) => v !== header);
-    for (const comp of sccs(g, body, inRegion)) {
+    for (const v of body) sc.inRegion[v] = 1;
+    const comps = sccs(g, body, sc);
+    for (const v of body) sc.inRegion[v] = 0;
+    for (const comp of comps) {
       const cyclic = comp.length > 1 || g.succ[comp[0]!]!.includes(comp[0]!);
       if (!cyclic) continue;
-      const inComp = new Uint8Array(g.size);
+      sc.ensure(g.size);
+      const inComp = sc.inComp;
       for (const v of comp) inComp[v] = 1;
       const entries = comp.filter((v) => v === g.entry || preds[v]!.some((p) => !inComp[p]));
+      for (const v of comp) inComp[v] = 0;
       if (entries.length <= 1) {
         if (comp.length > 1) work.push({ nodes: comp, header: entries[0] ?? comp[0]! });
         continue;
