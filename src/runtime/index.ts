@@ -21,7 +21,13 @@ export {
   type TestRunOptions,
   type TestRunResult,
 } from "./progtypes/index.ts";
-export { IMPLEMENTED_HELPERS, isHelperImplemented, helperLabel, bprintf } from "./helpers/index.ts";
+export {
+  IMPLEMENTED_HELPERS,
+  isHelperImplemented,
+  helperLabel,
+  bprintf,
+  type MemReader,
+} from "./helpers/index.ts";
 export type { EngineChoice } from "./engines.ts";
 export {
   frame,
