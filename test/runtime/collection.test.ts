@@ -156,6 +156,18 @@ describe("collections", () => {
     rt.close();
   });
 
+  it("fills maps of maps from their initialisers", () => {
+    const rt = new Runtime();
+    const c = rt.loadCollection(load("build/map_in_map.o"));
+    const inner = c.map("array_of_maps").innerMap(0)!;
+    expect(inner.id).toBe(c.map("inner_map").id);
+    inner.close();
+    expect(c.program("func").testRun().retval).toBe(0);
+    c.close();
+    expect(rt.maps.size).toBe(0);
+    rt.close();
+  });
+
   it("loads only the programs asked for, with the types asked for", () => {
     const rt = new Runtime();
     const c = rt.loadCollection(load("build/tail_call.o"), {
