@@ -142,6 +142,11 @@ export interface ProgramRef {
   readonly id: number;
   /** BPF_PROG_TYPE_*: all programs of one prog_array must share it (tail-call compatibility). */
   readonly type: number;
+  /**
+   * Its ctx accesses were rewritten for the runtime-side context (src/fixup):
+   * a tail call passes the ctx on, so caller and callee must agree.
+   */
+  readonly ctxConverted?: boolean;
   acquire(): unknown;
   release(): void;
 }

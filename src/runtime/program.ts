@@ -34,6 +34,8 @@ export interface ProgramInit {
   license: string;
   /** The verifier's log when the program was verified. */
   verifierLog?: string;
+  /** The rewrite passes converted its ctx accesses (src/fixup): it runs on runtime-side contexts. */
+  ctxConverted?: boolean;
 }
 
 export interface RunOutcome {
@@ -49,6 +51,8 @@ export class Program extends RefCounted implements ProgramRef {
   readonly license: string;
   readonly exec: ExecProgram;
   readonly verifierLog: string | undefined;
+  /** ctx accesses were converted to the runtime-side structure (src/fixup/ctx). */
+  readonly ctxConverted: boolean;
   private readonly engine: Engine;
   private prepared: PreparedProgram | undefined;
   private readonly usedMaps: readonly BpfMap[];
@@ -66,6 +70,7 @@ export class Program extends RefCounted implements ProgramRef {
     this.exec = init.exec;
     this.engine = init.engine;
     this.verifierLog = init.verifierLog;
+    this.ctxConverted = init.ctxConverted === true;
     for (const m of init.maps) m.acquire();
     this.usedMaps = init.maps;
     this.id = host.registerProgram(this);

@@ -19,7 +19,7 @@ import { loadCollection } from "./load/collection.ts";
 import type { LoadCollectionOptions } from "./load/options.ts";
 import { PinNamespace } from "./load/pins.ts";
 import { checkHelpers } from "./load/resolve.ts";
-import { verifyLoaded } from "./load/verify.ts";
+import { verifyAndRewrite } from "./load/verify.ts";
 import { MapHandle, MapRegistry, ProgArrayMap, type BpfMap, type MapAttrs } from "./maps/index.ts";
 import { IdAllocator } from "./object.ts";
 import { Program, type ProgramHost, type ProgramInit } from "./program.ts";
@@ -264,23 +264,32 @@ export class Runtime implements Kernel, ProgramHost {
     const type = opts.type ?? 0;
     const license = opts.license ?? "GPL";
     let verifierLog: string | undefined;
-    if (opts.verify)
-      verifierLog = verifyLoaded(this.maps, {
+    let insns = exec;
+    let ctxConverted = false;
+    if (opts.verify) {
+      // Verify, then the rewrite passes (src/fixup) on the engine's instructions.
+      const v = verifyAndRewrite(this.maps, {
         insns: opts.insns,
+        exec,
         type,
         expectedAttachType: opts.expectedAttachType ?? 0,
         license,
         logLevel: opts.logLevel,
       });
+      verifierLog = v.log;
+      insns = v.insns;
+      ctxConverted = v.ctxConverted;
+    }
     const init: ProgramInit = {
       name,
       type,
       expectedAttachType: opts.expectedAttachType ?? 0,
-      exec: { insns: exec, name, verified: opts.verify === true },
+      exec: { insns, name, verified: opts.verify === true },
       engine: pickEngine(opts.engine ?? this.engineChoice),
       maps: used,
       license,
       verifierLog,
+      ctxConverted,
     };
     const p = new Program(this, init);
     for (const m of used)

@@ -41,7 +41,7 @@ export function testRun(maps: MapRegistry, prog: Program, opts: TestRunOptions):
   if (opts.cpu !== undefined) maps.currentCpu = opts.cpu;
   // Compile before the clock starts: the duration is the program's, as in the kernel.
   prog.prepare();
-  const ctx = runner.prepare(maps.mem, prog.type, opts);
+  const ctx = runner.prepare(maps.mem, prog.type, opts, prog.ctxConverted);
   try {
     const args = ctx.args();
     const start = process.hrtime.bigint();

@@ -15,7 +15,7 @@ import { createMaps } from "./maps.ts";
 import type { LoadCollectionOptions } from "./options.ts";
 import type { PinNamespace } from "./pins.ts";
 import { resolveProgram } from "./resolve.ts";
-import { verifyLoaded } from "./verify.ts";
+import { verifyAndRewrite } from "./verify.ts";
 
 export interface LoaderHost {
   readonly maps: MapRegistry;
@@ -75,22 +75,29 @@ function loadPrograms(
       });
       const license = ps.license || spec.license;
       let verifierLog: string | undefined;
+      let insns = r.exec;
+      let ctxConverted = false;
       if (opts.verify) {
-        verifierLog = verifyLoaded(host.maps, {
+        // Verify, then the rewrite passes (src/fixup) on the engine's instructions.
+        const v = verifyAndRewrite(host.maps, {
           insns: r.forVerifier,
+          exec: r.exec,
           type,
           expectedAttachType: ps.expectedAttachType,
           license,
           logLevel: opts.logLevel,
           caps: opts.caps,
         });
+        verifierLog = v.log;
+        insns = v.insns;
+        ctxConverted = v.ctxConverted;
       }
       const prog = host.newProgram({
         name: ps.name,
         type,
         expectedAttachType: ps.expectedAttachType,
         exec: {
-          insns: r.exec,
+          insns,
           name: ps.name,
           verified: opts.verify === true && !opts.boundsChecks,
         },
@@ -98,6 +105,7 @@ function loadPrograms(
         maps: r.maps,
         license,
         verifierLog,
+        ctxConverted,
       });
       out.set(out.has(ps.name) ? `${ps.section}/${ps.name}` : ps.name, prog);
       // All programs of a prog_array share its owner's type (bpf_prog_map_compatible).

@@ -5,8 +5,9 @@
 import type { Insn } from "../../isa/index.ts";
 import { ProgType } from "../../uapi/index.ts";
 import { licenseIsGplCompatible } from "../../verifier/from-spec.ts";
-import { verifyOrThrow, type VerifierCaps } from "../../verifier/index.ts";
-import type { MapRegistry } from "../maps/index.ts";
+import { verifyOrThrow, type MapInfo, type VerifierCaps } from "../../verifier/index.ts";
+import { fixupProgram } from "../../fixup/index.ts";
+import { MapHeader, type MapRegistry } from "../maps/index.ts";
 
 export interface VerifyRequest {
   insns: readonly Insn[];
@@ -30,4 +31,53 @@ export function verifyLoaded(registry: MapRegistry, req: VerifyRequest): string 
     nrCpuIds: registry.ncpus,
   });
   return r.log;
+}
+
+// ---- Rewrite passes after verification (src/fixup; added with the fixup passes) ----
+
+export interface RewriteRequest extends VerifyRequest {
+  /** The resolved instructions the engine will run (same shape as `insns`). */
+  exec: readonly Insn[];
+}
+
+export interface Rewritten {
+  log: string;
+  /** `exec` after the rewrite passes. */
+  insns: Insn[];
+  /** ctx accesses use the runtime-side structure: run on contexts built that way. */
+  ctxConverted: boolean;
+}
+
+/**
+ * Verify, then run the rewrite passes (dead code, ctx conversion, array
+ * lookup inlining) on the engine's instructions with the verifier's facts.
+ * Map infos are made once per map id so the per-call-site map facts compare
+ * by identity.
+ */
+export function verifyAndRewrite(registry: MapRegistry, req: RewriteRequest): Rewritten {
+  const infos = new Map<number, MapInfo | undefined>();
+  const progType = req.type === ProgType.UNSPEC ? ProgType.KPROBE : req.type;
+  const caps = req.caps ?? { bpf: true, perfmon: true };
+  const r = verifyOrThrow(req.insns, {
+    progType,
+    expectedAttachType: req.expectedAttachType,
+    maps: (_kind, id) => {
+      if (!infos.has(id)) infos.set(id, registry.fromId(id)?.verifierInfo());
+      return infos.get(id);
+    },
+    logLevel: req.logLevel ?? 1,
+    caps,
+    gplCompatible: licenseIsGplCompatible(req.license),
+    nrCpuIds: registry.ncpus,
+  });
+  const f = fixupProgram(
+    { insns: req.exec, aux: r.aux },
+    {
+      progType,
+      unprivileged: caps.bpf === false || caps.perfmon === false,
+      convertCtx: true,
+      arrayValuesOffset: MapHeader.VALUES_ADDR,
+    },
+  );
+  return { log: r.log, insns: f.insns, ctxConverted: f.ctxConverted };
 }

@@ -14,6 +14,8 @@ import { FdArrayMap } from "./fd-array.ts";
 export class ProgArrayMap extends FdArrayMap<ProgramRef> {
   /** Program type of the owner, once known. */
   ownerType: number | undefined;
+  /** The owner's ctx layout (converted or user-visible), like the kernel's owner.jited check. */
+  ownerCtxConverted = false;
 
   protected resolve(id: number): ProgramRef | number {
     return this.registry.programs?.program(id) ?? -Errno.EBADF;
@@ -23,9 +25,10 @@ export class ProgArrayMap extends FdArrayMap<ProgramRef> {
   checkCompatible(prog: ProgramRef): boolean {
     if (this.ownerType === undefined) {
       this.ownerType = prog.type;
+      this.ownerCtxConverted = prog.ctxConverted === true;
       return true;
     }
-    return this.ownerType === prog.type;
+    return this.ownerType === prog.type && this.ownerCtxConverted === (prog.ctxConverted === true);
   }
 
   protected override admit(prog: ProgramRef): number {

@@ -15,6 +15,7 @@
 // rewrite the geometry fields — programs must reload data/data_end after such
 // helpers, exactly as the verifier demands.
 import type { VmMemory } from "../../memory/index.ts";
+import { SK_BUFF, type KernField } from "../../fixup/ctx/kern-layouts.ts";
 import { SKB_FIELDS } from "../../verifier/ctx/sk-buff.ts";
 import { RunContext } from "../contexts.ts";
 import { fieldTable } from "./fields.ts";
@@ -62,8 +63,66 @@ export class SkbContext extends RunContext {
     mem: VmMemory,
     /** Programs that see the frame from its mac header (tc) rather than its network header. */
     readonly l2: boolean,
+    /**
+     * The block is the runtime-side `struct tsbpf_sk_buff` (src/fixup/ctx),
+     * for programs whose ctx accesses the rewrite passes converted; else the
+     * user-visible `struct __sk_buff`.
+     */
+    readonly kern = false,
   ) {
-    super(mem, SKB_CTX_SIZE);
+    super(mem, kern ? SK_BUFF.size : SKB_CTX_SIZE);
+  }
+
+  /** Where field `name` lives in this block: offset, width, and whether it holds raw bytes. */
+  private slot(name: string): KernField {
+    if (!this.kern) return skbField(name);
+    const k = SK_BUFF.fields[name];
+    if (!k) throw new Error(`${SK_BUFF.name} has no field '${name}'`);
+    return k;
+  }
+
+  /** Write a field given in its user-visible encoding (little-endian, UAPI width). */
+  writeField(name: string, bytes: Uint8Array): void {
+    const k = this.slot(name);
+    if (!this.kern || k.bytes) {
+      this.mem.write(this.addr + k.off, bytes.subarray(0, k.size));
+      return;
+    }
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const v = bytes.length >= 8 ? dv.getBigUint64(0, true) : BigInt(dv.getUint32(0, true));
+    this.writeNum(k, v);
+  }
+
+  /** A field in its user-visible encoding (`size` bytes, little-endian). */
+  readField(name: string): Uint8Array {
+    const f = skbField(name);
+    if (!this.kern) return this.mem.read(this.addr + f.off, f.size);
+    const k = this.slot(name);
+    if (k.bytes) return this.mem.read(this.addr + k.off, k.size);
+    const out = new Uint8Array(f.size);
+    const dv = new DataView(out.buffer);
+    const v = this.readNum(k);
+    if (f.size >= 8) dv.setBigUint64(0, v, true);
+    else dv.setUint32(0, Number(v & 0xffff_ffffn), true);
+    return out;
+  }
+
+  private writeNum(k: KernField, v: bigint): void {
+    const dv = this.mem.dv;
+    const a = this.addr + k.off;
+    if (k.size === 1) dv.setUint8(a, Number(v & 0xffn));
+    else if (k.size === 2) dv.setUint16(a, Number(v & 0xffffn), true);
+    else if (k.size === 4) dv.setUint32(a, Number(v & 0xffff_ffffn), true);
+    else dv.setBigUint64(a, BigInt.asUintN(64, v), true);
+  }
+
+  private readNum(k: KernField): bigint {
+    const dv = this.mem.dv;
+    const a = this.addr + k.off;
+    if (k.size === 1) return BigInt(dv.getUint8(a));
+    if (k.size === 2) return BigInt(dv.getUint16(a, true));
+    if (k.size === 4) return BigInt(dv.getUint32(a, true));
+    return dv.getBigUint64(a, true);
   }
 
   /** Place `frame` (Ethernet header first) in a fresh buffer with test-run's head- and tailroom. */
@@ -96,14 +155,17 @@ export class SkbContext extends RunContext {
   }
 
   u32(name: string): number {
+    if (this.kern) return Number(this.readNum(this.slot(name)) & 0xffff_ffffn);
     return this.mem.dv.getUint32(this.addr + OFF(name), true);
   }
 
   setU32(name: string, v: number): void {
+    if (this.kern) return this.writeNum(this.slot(name), BigInt(v >>> 0));
     this.mem.dv.setUint32(this.addr + OFF(name), v >>> 0, true);
   }
 
   setU64(name: string, v: bigint): void {
+    if (this.kern) return this.writeNum(this.slot(name), v);
     this.mem.dv.setBigUint64(this.addr + OFF(name), BigInt.asUintN(64, v), true);
   }
 

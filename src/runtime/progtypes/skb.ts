@@ -50,7 +50,7 @@ export const SKB_MAX_DATA = 4096 - SKB_HEADROOM - SKB_SHINFO_SIZE;
 const GSO_LEGACY_MAX_SIZE = 65536;
 const GSO_MAX_SEGS = 65535;
 
-function prepare(mem: VmMemory, type: number, input: TestRunOptions): RunContext {
+function prepare(mem: VmMemory, type: number, input: TestRunOptions, kern = false): RunContext {
   const data = input.data ?? new Uint8Array(0);
   if (data.length < ETH_HLEN || data.length > SKB_MAX_DATA)
     throw new TestRunError(
@@ -62,7 +62,7 @@ function prepare(mem: VmMemory, type: number, input: TestRunOptions): RunContext
   const at = (name: string): number => cdv.getUint32(skbField(name).off, true);
 
   const l2 = input.l2 ?? (type === ProgType.SCHED_CLS || type === ProgType.SCHED_ACT);
-  const skb = new SkbContext(mem, l2);
+  const skb = new SkbContext(mem, l2, kern);
   skb.loadFrame(data);
   const eth = ethTypeTrans(data);
   skb.protocol = eth.protocol;
@@ -78,7 +78,7 @@ function prepare(mem: VmMemory, type: number, input: TestRunOptions): RunContext
     throw new TestRunError(`skb test run: gso_segs ${at("gso_segs")} exceeds ${GSO_MAX_SEGS}`);
   }
   // Settable fields go in as given (the zero-byte check above allowed only these).
-  for (const f of CTX_FIELDS) mem.write(skb.addr + f.off, ctx.subarray(f.off, f.off + f.size));
+  for (const f of CTX_FIELDS) skb.writeField(f.name, ctx.subarray(f.off, f.off + f.size));
   skb.setU32("pkt_type", input.pktType ?? eth.pktType);
   skb.setU32("ifindex", at("ifindex") || LOOPBACK_IFINDEX);
   skb.setU32("wire_len", wire || skb.len);
@@ -86,8 +86,8 @@ function prepare(mem: VmMemory, type: number, input: TestRunOptions): RunContext
   skb.setU32("family", sock.family);
   skb.setU32("local_ip4", sock.local4);
   skb.setU32("remote_ip4", sock.remote4);
-  mem.write(skb.addr + skbField("local_ip6").off, sock.local6);
-  mem.write(skb.addr + skbField("remote_ip6").off, sock.remote6);
+  skb.writeField("local_ip6", sock.local6);
+  skb.writeField("remote_ip6", sock.remote6);
   skb.sync();
   return skb;
 }
@@ -100,8 +100,7 @@ function finish(c: RunContext): { data: Uint8Array; ctx: Uint8Array } {
     skb.zero(skb.data, ETH_HLEN);
   }
   const out = new Uint8Array(SKB_CTX_SIZE);
-  const now = skb.readCtx();
-  for (const f of CTX_FIELDS) out.set(now.subarray(f.off, f.off + f.size), f.off);
+  for (const f of CTX_FIELDS) out.set(skb.readField(f.name), f.off);
   return { data: skb.bytes(), ctx: out };
 }
 

@@ -54,8 +54,12 @@ export interface TestRunResult {
 export interface ProgTypeRunner {
   /** Short name for messages ("skb", "xdp", ...). */
   readonly name: string;
-  /** Build the context in runtime memory from the input (throws TestRunError on bad input). */
-  prepare(mem: VmMemory, type: number, input: TestRunOptions): RunContext;
+  /**
+   * Build the context in runtime memory from the input (throws TestRunError
+   * on bad input); `kern`: in the runtime-side layout of a program whose ctx
+   * accesses were converted (src/fixup/ctx), where the type has one.
+   */
+  prepare(mem: VmMemory, type: number, input: TestRunOptions, kern?: boolean): RunContext;
   /** Output data and ctx after the runs. */
   finish(ctx: RunContext, input: TestRunOptions): { data?: Uint8Array; ctx?: Uint8Array };
 }

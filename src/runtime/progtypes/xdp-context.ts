@@ -8,6 +8,7 @@
 // rewrite the ctx fields; the kernel's bounds (room for struct xdp_frame at
 // the front, 14 bytes of Ethernet at least, the shared info at the end) apply.
 import type { VmMemory } from "../../memory/index.ts";
+import { XDP_BUFF } from "../../fixup/ctx/kern-layouts.ts";
 import { XDP_CTX } from "../../verifier/ctx/others.ts";
 import { RunContext } from "../contexts.ts";
 import { fieldTable } from "./fields.ts";
@@ -39,8 +40,16 @@ export class XdpContext extends RunContext {
   ingressIfindex = LOOPBACK_IFINDEX;
   rxQueueIndex = 0;
 
-  constructor(mem: VmMemory) {
-    super(mem, XDP_CTX_SIZE);
+  constructor(
+    mem: VmMemory,
+    /**
+     * The block is the runtime-side `struct tsbpf_xdp_buff` (src/fixup/ctx),
+     * for programs whose ctx accesses the rewrite passes converted; else the
+     * user-visible `struct xdp_md`.
+     */
+    readonly kern = false,
+  ) {
+    super(mem, kern ? XDP_BUFF.size : XDP_CTX_SIZE);
     this.hardStart = mem.alloc(XDP_FRAME_SIZE, 8);
   }
 
@@ -67,6 +76,21 @@ export class XdpContext extends RunContext {
   sync(): void {
     const dv = this.mem.dv;
     const a = this.addr;
+    if (this.kern) {
+      const k = XDP_BUFF.fields;
+      const u64 = (name: string, v: number): void =>
+        dv.setBigUint64(a + k[name]!.off, BigInt(v), true);
+      u64("data", this.data);
+      u64("data_end", this.dataEnd);
+      u64("data_meta", this.dataMeta);
+      u64("data_hard_start", this.hardStart);
+      dv.setUint32(a + k.frame_sz!.off, XDP_FRAME_SIZE, true);
+      for (const l of XDP_BUFF.links) dv.setBigUint64(a + l.at, BigInt(a + l.to), true);
+      const rxq = a + XDP_BUFF.links[0]!.to;
+      dv.setUint32(rxq + k.ingress_ifindex!.off, this.ingressIfindex, true);
+      dv.setUint32(rxq + k.rx_queue_index!.off, this.rxQueueIndex, true);
+      return;
+    }
     dv.setUint32(a + xdpField("data").off, this.data, true);
     dv.setUint32(a + xdpField("data_end").off, this.dataEnd, true);
     dv.setUint32(a + xdpField("data_meta").off, this.dataMeta, true);

@@ -24,7 +24,7 @@ export const XDP_PROG_TYPES: readonly number[] = [ProgType.XDP];
 /** egress_ifindex follows rx_queue_index in struct xdp_md; test-run refuses it. */
 const EGRESS_IFINDEX_OFF = xdpField("rx_queue_index").off + 4;
 
-function prepare(mem: VmMemory, _type: number, input: TestRunOptions): RunContext {
+function prepare(mem: VmMemory, _type: number, input: TestRunOptions, kern = false): RunContext {
   const data = input.data ?? new Uint8Array(0);
   const ctx = ctxIn("xdp test run", input.ctx, XDP_CTX_SIZE);
   const dv = new DataView(ctx.buffer);
@@ -54,7 +54,7 @@ function prepare(mem: VmMemory, _type: number, input: TestRunOptions): RunContex
     throw new TestRunError(
       `xdp test run: packet must be ${ETH_HLEN}..${XDP_MAX_DATA} bytes after metadata, got ${data.length - metalen}`,
     );
-  const x = new XdpContext(mem);
+  const x = new XdpContext(mem, kern);
   x.ingressIfindex = ifindex;
   x.rxQueueIndex = queue;
   x.loadFrame(data, metalen);
