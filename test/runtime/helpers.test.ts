@@ -4,6 +4,7 @@
 // randomness, the CPU id, and argument checks for unverified programs.
 import { describe, expect, it } from "vitest";
 import { ExecError } from "../../src/errors.ts";
+import { BPF_ADD, BPF_DW, BPF_JNE, BPF_PSEUDO_FUNC, build } from "../../src/isa/index.ts";
 import { Runtime, type TracePrintkRecord } from "../../src/runtime/index.ts";
 import { MapType } from "../../src/uapi/index.ts";
 import { asmProgram, ENGINES, rdU64 } from "./support.ts";
@@ -159,6 +160,39 @@ describe.each(ENGINES)("helpers on %s", (engine) => {
     expect(run(2)).not.toEqual(a);
     expect(new Set(a).size).toBe(5);
     for (const v of a) expect(v < 2n ** 32n).toBe(true);
+  });
+
+  it("bpf_loop calls back into the program until the count or a non-zero return", () => {
+    const rt = new Runtime({ engine });
+    const loop = (stopAt: number) =>
+      rt.loadProgram({
+        insns: [
+          build.mov64Reg(6, 1),
+          ...build.ld64Imm(2, 7n, BPF_PSEUDO_FUNC), // callback at insn 2 + 7
+          build.mov64Imm(1, 10),
+          build.mov64Reg(3, 6),
+          build.mov64Imm(4, 0),
+          build.callHelper(181),
+          build.exit(),
+          build.exit(), // padding, never reached
+          // callback(index = r1, ctx = r2): *ctx += index; return index == stopAt
+          build.ldxMem(BPF_DW, 3, 2, 0),
+          build.alu64Reg(BPF_ADD, 3, 1),
+          build.stxMem(BPF_DW, 2, 3, 0),
+          build.mov64Imm(0, 1),
+          build.jmpImm(BPF_JNE, 1, stopAt, 1),
+          build.exit(),
+          build.mov64Imm(0, 0),
+          build.exit(),
+        ],
+      });
+    const all = loop(-1).testRun({ data: new Uint8Array(8) });
+    expect(all.retval).toBe(10);
+    expect(rdU64(all.data!, 0)).toBe(45n);
+    const early = loop(4).testRun({ data: new Uint8Array(8) });
+    expect(early.retval).toBe(5);
+    expect(rdU64(early.data!, 0)).toBe(0n + 1n + 2n + 3n + 4n);
+    rt.close();
   });
 
   it("unverified programs fault on pointer arguments the proto rules out", () => {
