@@ -11,15 +11,31 @@ export interface Order {
   readonly idom: Int32Array;
 }
 
-export function reversePostorder(g: FuncGraph): { rpo: Int32Array; rpoNum: Int32Array } {
+/** One depth-first search: preorder (with tree parents) and reverse postorder. */
+interface Dfs {
+  /** Preorder number of each node, -1 when unreachable. */
+  pre: Int32Array;
+  /** Node of each preorder number. */
+  vertex: Int32Array;
+  /** Tree parent of each preorder number (as a preorder number). */
+  parent: Int32Array;
+  rpo: Int32Array;
+  rpoNum: Int32Array;
+}
+
+function dfs(g: FuncGraph): Dfs {
   const n = g.size;
-  const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
+  const pre = new Int32Array(n).fill(-1);
+  const vertex = new Int32Array(n);
+  const parent = new Int32Array(n);
   const post = new Int32Array(n);
-  let count = 0;
   const stackNode = new Int32Array(n);
   const stackIdx = new Int32Array(n);
+  let preCount = 0;
+  let postCount = 0;
+  pre[g.entry] = preCount;
+  vertex[preCount++] = g.entry;
   stackNode[0] = g.entry;
-  state[g.entry] = 1;
   let sp = 1;
   while (sp > 0) {
     const v = stackNode[sp - 1]!;
@@ -30,30 +46,30 @@ export function reversePostorder(g: FuncGraph): { rpo: Int32Array; rpoNum: Int32
     // block in RPO, so the emitted code keeps roughly the program's order.
     while (i < succ.length) {
       const s = succ[i++]!;
-      if (s >= 0 && state[s] === 0) {
+      if (s >= 0 && pre[s] === -1) {
         stackIdx[sp - 1] = i;
-        state[s] = 1;
+        pre[s] = preCount;
+        vertex[preCount] = s;
+        parent[preCount++] = pre[v]!;
         stackNode[sp] = s;
-        stackIdx[sp] = 0;
-        sp++;
+        stackIdx[sp++] = 0;
         pushed = true;
         break;
       }
     }
     if (!pushed) {
-      state[v] = 2;
-      post[count++] = v;
+      post[postCount++] = v;
       sp--;
     }
   }
-  const rpo = new Int32Array(count);
+  const rpo = new Int32Array(postCount);
   const rpoNum = new Int32Array(n).fill(-1);
-  for (let k = 0; k < count; k++) {
-    const v = post[count - 1 - k]!;
+  for (let k = 0; k < postCount; k++) {
+    const v = post[postCount - 1 - k]!;
     rpo[k] = v;
     rpoNum[v] = k;
   }
-  return { rpo, rpoNum };
+  return { pre, vertex, parent, rpo, rpoNum };
 }
 
 /**
@@ -64,42 +80,10 @@ export function reversePostorder(g: FuncGraph): { rpo: Int32Array; rpoNum: Int32
  * tests that all jump into one fall-through sequence, like a switch).
  */
 export function dominators(g: FuncGraph): Order {
-  const { rpo, rpoNum } = reversePostorder(g);
+  const { pre, vertex, parent, rpo, rpoNum } = dfs(g);
   const n = g.size;
+  const count = rpo.length;
   const preds = g.preds();
-  // DFS preorder: pre[v] (0-based, -1 unreachable), vertex[i], parent (as pre numbers).
-  const pre = new Int32Array(n).fill(-1);
-  const vertex = new Int32Array(rpo.length);
-  const parent = new Int32Array(rpo.length);
-  const stackNode = new Int32Array(rpo.length + 1);
-  const stackIdx = new Int32Array(rpo.length + 1);
-  let count = 0;
-  pre[g.entry] = count;
-  vertex[count++] = g.entry;
-  stackNode[0] = g.entry;
-  let sp = 1;
-  while (sp > 0) {
-    const v = stackNode[sp - 1]!;
-    const succ = g.succ[v]!;
-    let i = stackIdx[sp - 1]!;
-    let pushed = false;
-    while (i < succ.length) {
-      const s = succ[i++]!;
-      if (s >= 0 && pre[s] === -1) {
-        stackIdx[sp - 1] = i;
-        pre[s] = count;
-        vertex[count] = s;
-        parent[count] = pre[v]!;
-        count++;
-        stackNode[sp] = s;
-        stackIdx[sp] = 0;
-        sp++;
-        pushed = true;
-        break;
-      }
-    }
-    if (!pushed) sp--;
-  }
   // Semidominators, in preorder numbers; forest for eval with path compression.
   const semi = new Int32Array(count);
   const label = new Int32Array(count);

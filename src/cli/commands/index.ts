@@ -6,6 +6,7 @@ import { registerConformance } from "./conformance.ts";
 import { registerConformancePlugin } from "./conformance-plugin.ts";
 import { registerDisasm } from "./disasm.ts";
 import { registerInspect } from "./inspect.ts";
+import { registerJit } from "./jit.ts";
 import { registerRun } from "./run.ts";
 import { registerTestRun } from "./test-run.ts";
 import { registerVerify } from "./verify.ts";
@@ -16,6 +17,7 @@ export const commands: RegisterCommand[] = [
   registerConformance,
   registerConformancePlugin,
   registerRun,
+  registerJit,
   registerTestRun,
   registerVerify,
   registerInspect,
