@@ -4,4 +4,4 @@ export { fixupProgram, type FixupInput, type FixupResult } from "./pipeline.ts";
 export type { FixupOptions, FixupStats } from "./types.ts";
 export { FixupError } from "./errors.ts";
 export { kernCtxFor, SK_BUFF, XDP_BUFF, type KernCtxLayout, type KernField } from "./ctx/index.ts";
-export { dumpXlated, type XlatedOptions } from "./xlated.ts";
+export { ARRAY_VALUES_OFFSET, dumpXlated, xlatedOfVerified, type XlatedOptions } from "./xlated.ts";

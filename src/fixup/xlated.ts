@@ -3,6 +3,9 @@
 // syntax; map references as `map[id:N]`, helpers by name, BPF-to-BPF calls
 // as `call pc+N`.
 import { disasmInsn, LDDW, type DisasmOptions, type Insn } from "../isa/index.ts";
+import type { InsnAux } from "../verifier/index.ts";
+import { fixupProgram } from "./pipeline.ts";
+import type { FixupOptions } from "./types.ts";
 
 export interface XlatedOptions {
   /**
@@ -29,4 +32,24 @@ export function dumpXlated(insns: readonly Insn[], opts: XlatedOptions = {}): st
     if (insns[pc]!.code === LDDW) pc++;
   }
   return out;
+}
+
+/** The map header offset of the values address (the runtime's MapHeader.VALUES_ADDR). */
+export const ARRAY_VALUES_OFFSET = 24;
+
+/**
+ * `tsbpf verify --xlated`: the program a verified `insns` becomes when the
+ * runtime loads it (all passes, ctx converted where the type has a
+ * runtime-side structure), as xlated text.
+ */
+export function xlatedOfVerified(
+  insns: readonly Insn[],
+  aux: readonly InsnAux[],
+  opts: Pick<FixupOptions, "progType" | "unprivileged">,
+): string[] {
+  const f = fixupProgram(
+    { insns, aux },
+    { ...opts, convertCtx: true, arrayValuesOffset: ARRAY_VALUES_OFFSET },
+  );
+  return dumpXlated(f.insns);
 }

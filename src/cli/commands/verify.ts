@@ -19,6 +19,7 @@ import {
   type VerifyResult,
 } from "../../verifier/index.ts";
 import { EXIT_FAIL, type CommandContext } from "../context.ts";
+import { xlatedOfVerified } from "../../fixup/index.ts";
 
 interface VerifyFlags {
   asm?: boolean;
@@ -29,6 +30,7 @@ interface VerifyFlags {
   json?: boolean;
   unpriv?: boolean;
   map?: string[];
+  xlated?: boolean;
 }
 
 /** One program to verify: where it came from and what the verifier needs. */
@@ -136,6 +138,7 @@ function report(t: Target, r: VerifyResult, flags: VerifyFlags, ctx: CommandCont
       totalStates: r.stats.totalStates,
       peakStates: r.stats.peakStates,
       ms: Math.round(r.stats.ms * 1000) / 1000,
+      ...(flags.xlated && r.accepted ? { xlated: xlatedLines(t, r) } : {}),
     };
     ctx.out(JSON.stringify(row) + "\n");
     return;
@@ -144,10 +147,19 @@ function report(t: Target, r: VerifyResult, flags: VerifyFlags, ctx: CommandCont
   if (r.log) ctx.out(r.log.endsWith("\n") ? r.log : r.log + "\n");
   if (r.accepted) {
     ctx.out(`${name}: accepted (${r.stats.insnsProcessed} insns processed)\n`);
+    if (flags.xlated) ctx.out(xlatedLines(t, r).join("\n") + "\n");
   } else {
     // At level 0 the log is empty: the reason is the only thing to show.
     ctx.out(`${name}: rejected: ${r.error ?? "unknown error"}\n`);
   }
+}
+
+/** --xlated: the program after the rewrite passes (src/fixup), as bpftool prints it. */
+function xlatedLines(t: Target, r: VerifyResult): string[] {
+  return xlatedOfVerified(t.insns, r.aux, {
+    progType: t.options.progType,
+    unprivileged: t.options.unprivileged,
+  });
 }
 
 function runVerify(file: string, flags: VerifyFlags, ctx: CommandContext): void {
@@ -187,6 +199,10 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
       "one JSON line per program: section, program, verdict, error, insnsProcessed, totalStates, peakStates, ms",
     )
     .option("--unpriv", "verify as an unprivileged user (no CAP_BPF, no CAP_PERFMON)")
+    .option(
+      "--xlated",
+      "also print each accepted program as the runtime rewrites it (dead code, ctx conversion, inlined array lookups), like bpftool prog dump xlated",
+    )
     .option(
       "--map <ID=TYPE:KEY:VALUE:MAX[:FLAGS]>",
       "with --asm: the map `map[id:ID]` refers to, e.g. 1=hash:4:8:16 (repeatable)",
