@@ -40,4 +40,10 @@ export interface BpfTargetProgram {
   readonly unreliable?: ReadonlySet<number>;
   /** Tracing programs themselves cannot be targets (no recursion of trampolines). */
   readonly isTracing?: boolean;
+  /**
+   * Its ctx accesses were converted to the runtime-side structure, so the
+   * memory behind its context pointer is not the UAPI struct its BTF names:
+   * tracing programs see that pointer as a plain value.
+   */
+  readonly ctxConverted?: boolean;
 }

@@ -34,6 +34,7 @@ export function tracingAttachOf(r: ResolvedTarget): TracingAttach {
     protoId: typed ? protoOf(r.btf!, r.funcId!) : undefined,
     kernel: false,
     targetProgType: r.program.progType,
+    targetCtxConverted: r.program.ctxConverted === true,
   };
 }
 

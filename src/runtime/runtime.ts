@@ -22,6 +22,10 @@ import { checkHelpers } from "./load/resolve.ts";
 import { verifyAndRewrite } from "./load/verify.ts";
 import { MapHandle, MapRegistry, ProgArrayMap, type BpfMap, type MapAttrs } from "./maps/index.ts";
 import { IdAllocator } from "./object.ts";
+import { HostKernel } from "../link/kernel/host-kernel.ts";
+import { Trampolines } from "../link/trampolines.ts";
+import { attachLoaded, releaseLoaded, statsOfLoaded } from "../link/runtime-glue.ts";
+import type { Link, ProgStats } from "../link/index.ts";
 import { Program, type ProgramHost, type ProgramInit } from "./program.ts";
 import type { TestRunOptions, TestRunResult } from "./progtypes/index.ts";
 import { monotonicClock, xorshift32 } from "./sources.ts";
@@ -78,6 +82,10 @@ export class Runtime implements Kernel, ProgramHost {
   readonly task: FakeTask;
   readonly hz: number;
   readonly pins = new PinNamespace();
+  /** Host functions fentry/fexit programs attach to: the runtime's "vmlinux" BTF (src/link). */
+  readonly kernel = new HostKernel();
+  /** The fentry/fexit trampolines on host functions and BPF programs (src/link). */
+  readonly trampolines: Trampolines;
   /** bpf_trace_printk lines, when no sink was given. */
   readonly trace: TracePrintkRecord[] = [];
   private readonly engineChoice: EngineChoice | undefined;
@@ -102,6 +110,7 @@ export class Runtime implements Kernel, ProgramHost {
       programs: { program: (id) => this.programs.get(id) },
     });
     this.task = { ...DEFAULT_TASK, ...opts.task };
+    this.trampolines = new Trampolines(this.mem, this.kernel);
     this.hz = opts.hz ?? 250;
     this.engineChoice = opts.engine;
     pickEngine(opts.engine);
@@ -158,6 +167,7 @@ export class Runtime implements Kernel, ProgramHost {
   }
 
   unregisterProgram(p: Program): void {
+    releaseLoaded(this.trampolines, p);
     this.programs.remove(p.id);
     this.owned.delete(p);
   }
@@ -310,9 +320,35 @@ export class Runtime implements Kernel, ProgramHost {
     return m && new MapHandle(m);
   }
 
+  /**
+   * Attach an fentry/fexit program to the target it was loaded against (a
+   * host function of `kernel`, or a function of the program given as
+   * `attachTarget` at load). The link is released by `link.detach()`, or
+   * when the program or the runtime goes away.
+   */
+  attach(p: Program): Link {
+    this.live();
+    return attachLoaded(this.trampolines, p);
+  }
+
+  /**
+   * BPF_ENABLE_STATS: record run count and time of programs run by
+   * trampolines while any holder keeps stats on; call the returned function
+   * to drop this holder's request.
+   */
+  enableStats(): () => void {
+    return this.trampolines.enableStats();
+  }
+
+  /** Run statistics of a program (recorded while stats are enabled). */
+  programStats(p: Program): ProgStats {
+    return statsOfLoaded(p);
+  }
+
   /** Release everything: collections, pins, programs and maps made through this runtime. */
   close(): void {
     if (this.closed) return;
+    this.trampolines.close();
     for (const c of [...this.collections]) c.close();
     for (const o of [...this.owned]) o.close();
     this.owned.clear();

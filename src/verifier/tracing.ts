@@ -34,6 +34,12 @@ export interface TracingAttach {
    * pointers of a BPF function cannot be read, as in Linux.
    */
   targetProgType?: number;
+  /**
+   * The target runs on the runtime-side context structure (its ctx accesses
+   * were converted), which its BTF does not describe: its context pointer
+   * is a plain value to tracing programs.
+   */
+  targetCtxConverted?: boolean;
   /** The target was refused (bpf_check_attach_target): the kernel's log line. */
   error?: string;
 }
@@ -148,6 +154,7 @@ function btfCtxAccess(
   if (target.targetProgType !== undefined) {
     // A BPF function: only its context pointer can be followed (btf_translate_to_vmlinux).
     if (CTX_STRUCT[target.targetProgType] !== st.name) return undefined;
+    if (target.targetCtxConverted) return scalar;
   }
   env.verbose(
     `func '${tname}' arg${arg} has btf_id ${sid} type ${kindName(st.kind)} '${st.name}'\n`,
