@@ -25,3 +25,11 @@ export {
 export type { ElfSection, ElfSymbol, LoadOptions, SectionInfo, SectionMatch } from "./elf/index.ts";
 export * from "./spec/index.ts";
 export * from "./runtime/index.ts";
+export {
+  fixupProgram,
+  FixupError,
+  dumpXlated,
+  kernCtxFor,
+  type FixupOptions,
+  type FixupResult,
+} from "./fixup/index.ts";
