@@ -224,6 +224,7 @@ export class Runtime implements Kernel, ProgramHost {
         engine: (choice) => pickEngine(choice ?? this.engineChoice),
         kfuncId: (n) => this.kfuncId(n),
         newProgram: (init) => new Program(this, init),
+        kernel: this.kernel,
         collectionClosed: (col) => this.collections.delete(col),
       },
       spec,

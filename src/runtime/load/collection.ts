@@ -16,6 +16,8 @@ import type { LoadCollectionOptions } from "./options.ts";
 import type { PinNamespace } from "./pins.ts";
 import { resolveProgram } from "./resolve.ts";
 import { verifyAndRewrite } from "./verify.ts";
+import type { HostKernel } from "../../link/kernel/host-kernel.ts";
+import { isFentryFexit, noteProgram, resolveTracingTarget } from "../../link/runtime-glue.ts";
 
 export interface LoaderHost {
   readonly maps: MapRegistry;
@@ -23,6 +25,8 @@ export interface LoaderHost {
   engine(choice: LoadCollectionOptions["engine"]): Engine;
   kfuncId(name: string): number | undefined;
   newProgram(init: ProgramInit): Program;
+  /** Host functions fentry/fexit programs may trace (src/link). */
+  readonly kernel: HostKernel;
   collectionClosed(c: Collection): void;
 }
 
@@ -74,9 +78,14 @@ function loadPrograms(
         isWeak: (n) => weak.has(n),
       });
       const license = ps.license || spec.license;
+      // fentry/fexit: the traced function, resolved before verification (src/link).
+      const tracing = isFentryFexit(type, ps.expectedAttachType)
+        ? resolveTracingTarget(host.kernel, ps.attachTo, opts.attachTarget)
+        : undefined;
       let verifierLog: string | undefined;
       let insns = r.exec;
       let ctxConverted = false;
+      let oldToNew: Int32Array | undefined;
       if (opts.verify) {
         // Verify, then the rewrite passes (src/fixup) on the engine's instructions.
         const v = verifyAndRewrite(host.maps, {
@@ -87,10 +96,12 @@ function loadPrograms(
           license,
           logLevel: opts.logLevel,
           caps: opts.caps,
+          attachTarget: tracing?.attach,
         });
         verifierLog = v.log;
         insns = v.insns;
         ctxConverted = v.ctxConverted;
+        oldToNew = v.oldToNew;
       }
       const prog = host.newProgram({
         name: ps.name,
@@ -106,6 +117,15 @@ function loadPrograms(
         license,
         verifierLog,
         ctxConverted,
+      });
+      // What tracing needs: BTF and func_info (in the final indexes) of a possible target.
+      noteProgram(prog, {
+        btf: spec.btf,
+        funcInfo: ps.funcInfo.map((fi) => ({
+          insnOff: oldToNew ? oldToNew[fi.insnOff]! : fi.insnOff,
+          typeId: fi.typeId,
+        })),
+        tracing,
       });
       out.set(out.has(ps.name) ? `${ps.section}/${ps.name}` : ps.name, prog);
       // All programs of a prog_array share its owner's type (bpf_prog_map_compatible).

@@ -1,6 +1,7 @@
 // Options of Runtime.loadCollection.
 import type { VerifierCaps } from "../../verifier/index.ts";
 import type { EngineChoice } from "../engines.ts";
+import type { Program } from "../program.ts";
 
 /** A value for a global variable: a number/bigint/boolean for scalars, bytes for anything. */
 export type GlobalValue = number | bigint | boolean | Uint8Array;
@@ -28,6 +29,13 @@ export interface LoadCollectionOptions {
   defaultType?: number;
   /** Initial values of global variables by name (`.data`, `.bss`, `.rodata` before it is frozen). */
   globals?: Readonly<Record<string, GlobalValue>>;
+  /**
+   * fentry/fexit programs of this collection trace functions of this program
+   * (libbpf's attach_prog_fd): its main function, or the function a section
+   * such as "fexit/handle_pkt" names. Without it they trace host functions of
+   * runtime.kernel. Attach them with runtime.attach(prog).
+   */
+  attachTarget?: Program;
   /** Values of `extern ... __kconfig` variables by name (LINUX_KERNEL_VERSION has a default). */
   kconfig?: Readonly<Record<string, number | bigint | boolean>>;
 }

@@ -8,6 +8,8 @@ import { licenseIsGplCompatible } from "../../verifier/from-spec.ts";
 import { verifyOrThrow, type MapInfo, type VerifierCaps } from "../../verifier/index.ts";
 import { fixupProgram } from "../../fixup/index.ts";
 import { MapHeader, type MapRegistry } from "../maps/index.ts";
+import type { TracingAttach } from "../../verifier/tracing.ts";
+import { tracingRewrite } from "../../link/runtime-glue.ts";
 
 export interface VerifyRequest {
   insns: readonly Insn[];
@@ -38,6 +40,8 @@ export function verifyLoaded(registry: MapRegistry, req: VerifyRequest): string 
 export interface RewriteRequest extends VerifyRequest {
   /** The resolved instructions the engine will run (same shape as `insns`). */
   exec: readonly Insn[];
+  /** fentry/fexit programs: the traced function (src/link/runtime-glue.ts resolves it). */
+  attachTarget?: TracingAttach;
 }
 
 export interface Rewritten {
@@ -46,6 +50,8 @@ export interface Rewritten {
   insns: Insn[];
   /** ctx accesses use the runtime-side structure: run on contexts built that way. */
   ctxConverted: boolean;
+  /** Verified instruction index → index in `insns` (func_info of the rewritten program). */
+  oldToNew: Int32Array;
 }
 
 /**
@@ -69,6 +75,7 @@ export function verifyAndRewrite(registry: MapRegistry, req: RewriteRequest): Re
     caps,
     gplCompatible: licenseIsGplCompatible(req.license),
     nrCpuIds: registry.ncpus,
+    attachTarget: req.attachTarget,
   });
   const f = fixupProgram(
     { insns: req.exec, aux: r.aux },
@@ -79,5 +86,7 @@ export function verifyAndRewrite(registry: MapRegistry, req: RewriteRequest): Re
       arrayValuesOffset: MapHeader.VALUES_ADDR,
     },
   );
-  return { log: r.log, insns: f.insns, ctxConverted: f.ctxConverted };
+  // fentry/fexit: loads through BTF-typed pointers become safe reads (BPF_PROBE_MEM).
+  const insns = req.attachTarget ? tracingRewrite(f.insns, f.aux) : f.insns;
+  return { log: r.log, insns, ctxConverted: f.ctxConverted, oldToNew: f.oldToNew };
 }
