@@ -1,6 +1,6 @@
 // Benchmark: does the zero-extension pass matter for our JIT?
 //
-//   npx tsx bench/fixup.ts [--json] [--runs 2000]
+//   npx tsx bench/fixup.ts [--json] [--runs 20000]
 //
 // One verified loop of 32-bit arithmetic whose results are read as 64 bits
 // (so the verifier marks them zextDst) is run on the JIT in three forms,
@@ -23,12 +23,12 @@ import { verifyOrThrow } from "../src/verifier/index.ts";
 
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
-  console.log("usage: tsx bench/fixup.ts [--json] [--runs N]");
+  console.log("usage: tsx bench/fixup.ts [--json] [--runs N]  (default 20000; fewer runs are too short to time)");
   process.exit(0);
 }
 const json = args.includes("--json");
 const runsAt = args.indexOf("--runs");
-const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 2000;
+const RUNS = runsAt >= 0 ? Number(args[runsAt + 1]) : 20000;
 
 const loop = (w: "w" | "r"): string => `
   r6 = 0
