@@ -23,7 +23,9 @@ import { verifyOrThrow } from "../src/verifier/index.ts";
 
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
-  console.log("usage: tsx bench/fixup.ts [--json] [--runs N]  (default 20000; fewer runs are too short to time)");
+  console.log(
+    "usage: tsx bench/fixup.ts [--json] [--runs N]  (default 20000; fewer runs are too short to time)",
+  );
   process.exit(0);
 }
 const json = args.includes("--json");
