@@ -87,7 +87,7 @@ export function setup(engine: Engine = jit) {
       o,
     );
 
-  return { mem, kernel, helpers, env, tramps, prog, buffer, copier, tagger };
+  return { mem, kernel, helpers, env, engine, tramps, prog, buffer, copier, tagger };
 }
 
 /** The tags a tagger log holds, in order. */
