@@ -14,8 +14,11 @@ if [ -z "$CLANG" ]; then
   echo "build-examples: clang not found (apt-get install clang-16); the committed objects stay as they are" >&2
   exit 0
 fi
-for src in examples/*.bpf.c; do
+# examples/*.bpf.c and the examples in their own folders (examples/*/*.bpf.c,
+# which may include headers next to them).
+for src in examples/*.bpf.c examples/*/*.bpf.c; do
+  [ -e "$src" ] || continue
   obj="${src%.c}.o"
   echo "$CLANG -target bpf -O2 -g -c $src -o $obj"
-  "$CLANG" -target bpf -O2 -g -Wall -Werror -I examples/include -c "$src" -o "$obj"
+  "$CLANG" -target bpf -O2 -g -Wall -Werror -I examples/include -I "$(dirname "$src")" -c "$src" -o "$obj"
 done
