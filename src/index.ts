@@ -33,3 +33,4 @@ export {
   type FixupOptions,
   type FixupResult,
 } from "./fixup/index.ts";
+export * from "./link/index.ts";
