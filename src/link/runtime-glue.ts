@@ -12,6 +12,7 @@ import { LinkError } from "./errors.ts";
 import type { HostKernel } from "./kernel/host-kernel.ts";
 import type { Link } from "./link.ts";
 import { probeMemRewrite } from "./probe-mem.ts";
+import { unreliableFunctions } from "./reliability.ts";
 import { newStats, type ProgStats } from "./stats.ts";
 import type { Trampolines } from "./trampolines.ts";
 import type { BpfTargetProgram, FuncInfoEntry, TracingProgram } from "./types.ts";
@@ -27,6 +28,8 @@ export interface LoadedProgram {
   prepare(): PreparedProgram;
   /** ctx accesses were converted to the runtime-side structure. */
   readonly ctxConverted?: boolean;
+  /** The instructions the engine runs (func_info indexes refer to them). */
+  readonly exec?: { readonly insns: readonly Insn[] };
 }
 
 interface Notes {
@@ -116,6 +119,10 @@ export function bpfTargetOf(p: LoadedProgram): BpfTargetProgram {
     funcInfo: n.funcInfo,
     isTracing: p.type === ProgType.TRACING,
     ctxConverted: p.ctxConverted === true,
+    unreliable:
+      n.btf && n.funcInfo && p.exec
+        ? unreliableFunctions(p.exec.insns, n.funcInfo, n.btf)
+        : undefined,
   };
   return n.target;
 }
