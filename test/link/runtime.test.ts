@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { CollectionSpec, Runtime, VerifierError } from "../../src/index.ts";
 import { OBJECT, runTrace } from "../../examples/trace-node/main.ts";
 import { declareTypes, HANDLE_REQUEST, REQUEST } from "../../examples/trace-node/kernel.ts";
-import { runVerdicts } from "../../examples/trace-node/verdicts.ts";
+import { runVerdicts, TRACER_OBJECT, XDP_OBJECT } from "../../examples/trace-node/verdicts.ts";
 
 const spec = CollectionSpec.fromFile(OBJECT);
 
@@ -103,6 +103,29 @@ describe("tracing through the Runtime", () => {
     expect(rt.kernel.function("handle_request")!.routed).toBe(false);
     expect(handle(5n, 0)).toBe(204);
     expect(calls()).toBe(5);
+    rt.close();
+  });
+
+  it("releases every link when the runtime closes", () => {
+    const { rt, handle, coll } = world();
+    const links = ["request_start", "request_end"].map((n) => rt.attach(coll.program(n)));
+    rt.close();
+    expect(links.map((l) => l.attached)).toEqual([false, false]);
+    expect(rt.kernel.function("handle_request")!.routed).toBe(false);
+    expect(handle(1n, 0)).toBe(204);
+  });
+
+  it("detaches the programs tracing a BPF program when that program goes away", () => {
+    const rt = new Runtime();
+    const xdp = rt.loadCollection(CollectionSpec.fromFile(XDP_OBJECT), { verify: true });
+    const tracer = rt.loadCollection(CollectionSpec.fromFile(TRACER_OBJECT), {
+      verify: true,
+      attachTarget: xdp.program("count_packets"),
+    });
+    const link = rt.attach(tracer.program("xdp_verdict"));
+    expect(link.target).toBe("count_packets");
+    xdp.close();
+    expect(link.attached).toBe(false);
     rt.close();
   });
 });
