@@ -21,6 +21,8 @@ export interface VerdictsResult {
   recorded: number[];
   /** Calls the fentry program saw. */
   entries: number;
+  /** xdp->rxq->ingress_ifindex, as the fentry program read it. */
+  ifindex: number;
 }
 
 const u64At = (h: MapHandle, k: number): number =>
@@ -46,7 +48,8 @@ export function runVerdicts(engine: "interp" | "jit" = "jit"): VerdictsResult {
     for (const l of links) l.detach();
     const v = tracer.map("verdicts");
     const recorded = Array.from({ length: 8 }, (_, k) => u64At(v, k));
-    return { returned, recorded, entries: u64At(tracer.map("calls"), 0) };
+    const calls = tracer.map("calls");
+    return { returned, recorded, entries: u64At(calls, 0), ifindex: u64At(calls, 1) };
   } finally {
     rt.close();
   }
@@ -54,7 +57,7 @@ export function runVerdicts(engine: "interp" | "jit" = "jit"): VerdictsResult {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const r = runVerdicts();
-  console.log(`fentry on count_packets saw ${r.entries} runs`);
+  console.log(`fentry on count_packets saw ${r.entries} runs (ingress ifindex ${r.ifindex})`);
   console.log("verdict          test-run   fexit recorded");
   ACTIONS.forEach((a, k) =>
     console.log(

@@ -13,8 +13,18 @@ import {
   type ResolvedTarget,
   type TargetSpec,
 } from "./attach-target.ts";
+import { contextTypeOf } from "./kernel/context-types.ts";
 import type { HostKernel } from "./kernel/host-kernel.ts";
 import type { BpfTargetProgram } from "./types.ts";
+
+/** The kernel BTF's runtime-side context structure of a program type. */
+function kernelCtx(
+  kernel: HostKernel | undefined,
+  progType: number,
+): TracingAttach["targetKernelCtx"] {
+  const id = kernel && contextTypeOf(kernel, progType);
+  return kernel && id !== undefined ? { btf: kernel.btf, id } : undefined;
+}
 
 /** The FUNC_PROTO of a FUNC. */
 function protoOf(btf: Btf, funcId: number): number {
@@ -22,8 +32,11 @@ function protoOf(btf: Btf, funcId: number): number {
   return t.kind === BtfKind.FUNC ? t.type : funcId;
 }
 
-/** The verifier's view of a resolved target. */
-export function tracingAttachOf(r: ResolvedTarget): TracingAttach {
+/**
+ * The verifier's view of a resolved target. `kernel` supplies the
+ * runtime-side context structures a converted BPF target runs on.
+ */
+export function tracingAttachOf(r: ResolvedTarget, kernel?: HostKernel): TracingAttach {
   if (r.kind === "host") {
     return { name: r.name, btf: r.btf, protoId: protoOf(r.btf, r.funcId), kernel: true };
   }
@@ -35,6 +48,7 @@ export function tracingAttachOf(r: ResolvedTarget): TracingAttach {
     kernel: false,
     targetProgType: r.program.progType,
     targetCtxConverted: r.program.ctxConverted === true,
+    targetKernelCtx: kernelCtx(kernel, r.program.progType),
   };
 }
 
@@ -58,7 +72,7 @@ export function resolveForLoad(
   try {
     if (targetProgram) {
       const r = resolveBpfTarget(targetProgram, spec);
-      return { resolved: r, attach: tracingAttachOf(r) };
+      return { resolved: r, attach: tracingAttachOf(r, kernel) };
     }
     if (spec.btfId === undefined && !spec.name) {
       return { resolved: undefined, attach: { name: "", error: NO_BTF_ID } };

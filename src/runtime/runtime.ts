@@ -22,7 +22,8 @@ import { checkHelpers } from "./load/resolve.ts";
 import { verifyAndRewrite } from "./load/verify.ts";
 import { MapHandle, MapRegistry, ProgArrayMap, type BpfMap, type MapAttrs } from "./maps/index.ts";
 import { IdAllocator } from "./object.ts";
-import { HostKernel } from "../link/kernel/host-kernel.ts";
+import type { HostKernel } from "../link/kernel/host-kernel.ts";
+import { createRuntimeKernel } from "../link/kernel/context-types.ts";
 import { Trampolines } from "../link/trampolines.ts";
 import { attachLoaded, releaseLoaded, statsOfLoaded } from "../link/runtime-glue.ts";
 import type { Link, ProgStats } from "../link/index.ts";
@@ -83,7 +84,7 @@ export class Runtime implements Kernel, ProgramHost {
   readonly hz: number;
   readonly pins = new PinNamespace();
   /** Host functions fentry/fexit programs attach to: the runtime's "vmlinux" BTF (src/link). */
-  readonly kernel = new HostKernel();
+  readonly kernel: HostKernel = createRuntimeKernel();
   /** The fentry/fexit trampolines on host functions and BPF programs (src/link). */
   readonly trampolines: Trampolines;
   /** bpf_trace_printk lines, when no sink was given. */

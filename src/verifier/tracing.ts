@@ -36,10 +36,13 @@ export interface TracingAttach {
   targetProgType?: number;
   /**
    * The target runs on the runtime-side context structure (its ctx accesses
-   * were converted), which its BTF does not describe: its context pointer
-   * is a plain value to tracing programs.
+   * were converted), which its own BTF does not describe: its context
+   * pointer is typed as that structure of the kernel BTF when
+   * `targetKernelCtx` names it (as Linux types `struct xdp_md *` as
+   * vmlinux's `struct xdp_buff *`), else it is a plain value.
    */
   targetCtxConverted?: boolean;
+  targetKernelCtx?: { btf: Btf; id: number };
   /** The target was refused (bpf_check_attach_target): the kernel's log line. */
   error?: string;
 }
@@ -154,7 +157,14 @@ function btfCtxAccess(
   if (target.targetProgType !== undefined) {
     // A BPF function: only its context pointer can be followed (btf_translate_to_vmlinux).
     if (CTX_STRUCT[target.targetProgType] !== st.name) return undefined;
-    if (target.targetCtxConverted) return scalar;
+    if (target.targetCtxConverted) {
+      const k = target.targetKernelCtx;
+      if (!k) return scalar;
+      env.verbose(
+        `func '${tname}' arg${arg} has btf_id ${k.id} type STRUCT '${k.btf.type(k.id).name}'\n`,
+      );
+      return { type: RegType.PTR_TO_BTF_ID, btf: btfRef(k.btf, k.id, true) };
+    }
   }
   env.verbose(
     `func '${tname}' arg${arg} has btf_id ${sid} type ${kindName(st.kind)} '${st.name}'\n`,

@@ -34,6 +34,8 @@ describe.each(["jit", "interp"] as const)("trace-node example (%s)", (engine) =>
     const r = runVerdicts(engine);
     expect(r.recorded).toEqual(r.returned);
     expect(r.entries).toBe(r.returned.reduce((a, b) => a + b, 0));
+    // Read through xdp->rxq, typed by the runtime's struct tsbpf_xdp_buff: test runs arrive on lo.
+    expect(r.ifindex).toBe(1);
     expect(r.returned[2]).toBeGreaterThan(0); // XDP_PASS
     expect(r.returned[1]).toBeGreaterThan(0); // XDP_DROP (the blocked port)
   });

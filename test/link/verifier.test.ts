@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/isa/index.ts";
 import { HostKernel } from "../../src/link/index.ts";
 import { resolveForLoad } from "../../src/link/verifier-target.ts";
+import { createRuntimeKernel } from "../../src/link/kernel/context-types.ts";
 import { AttachType, ProgType } from "../../src/uapi/prog-types.ts";
 import { RegType, verify, type VerifyOptions } from "../../src/verifier/index.ts";
 import { threeFunctions, singleFunction } from "./bpf-target.ts";
@@ -207,5 +208,34 @@ describe("BPF program targets", () => {
         .error,
     ).toBeUndefined();
     expect(verifyOn(t, "nope", "r0 = 0; exit").error).toBe("Subprog nope doesn't exist");
+  });
+
+  it("types a converted target's context as the runtime's struct from the kernel BTF", () => {
+    const s = setup();
+    const t = { ...singleFunction(s), ctxConverted: true };
+    const k = createRuntimeKernel();
+    const run = (asm: string, o: Partial<VerifyOptions> = {}) =>
+      verify(assemble(asm.split(";").join("\n")), {
+        progType: ProgType.TRACING,
+        expectedAttachType: AttachType.TRACE_FENTRY,
+        attachTarget: resolveForLoad(k, {}, t).attach,
+        ...o,
+      });
+    // xdp->rxq->ingress_ifindex: rxq at 32, the ifindex first in the record.
+    const ok = "r2 = *(u64 *)(r1 + 0); r3 = *(u64 *)(r2 + 32); r0 = *(u32 *)(r3 + 0); r0 = 0; exit";
+    expect(run(ok).error).toBeUndefined();
+    expect(run("r2 = *(u64 *)(r1 + 0); r0 = *(u32 *)(r2 + 48); r0 = 0; exit").error).toBe(
+      "access beyond struct tsbpf_xdp_buff at off 48 size 4",
+    );
+    expect(run(ok, { gplCompatible: false }).error).toBe(
+      "Cannot access kernel 'struct tsbpf_xdp_buff' from non-GPL compatible program",
+    );
+    // Without the runtime's types the pointer is a plain value.
+    const bare = verify(assemble(ok.split(";").join("\n")), {
+      progType: ProgType.TRACING,
+      expectedAttachType: AttachType.TRACE_FENTRY,
+      attachTarget: resolveForLoad(new HostKernel(), {}, t).attach,
+    });
+    expect(bare.error).toBe("R2 invalid mem access 'scalar'");
   });
 });

@@ -9,7 +9,8 @@ import { pathToFileURL } from "node:url";
 import { cDecl, dumpC } from "../../btf/dump-c.ts";
 import { dumpRaw } from "../../btf/dump-raw.ts";
 import { UsageError } from "../../errors.ts";
-import { HostKernel } from "./host-kernel.ts";
+import { createRuntimeKernel } from "./context-types.ts";
+import type { HostKernel } from "./host-kernel.ts";
 
 /** The types as a C header, then the attachable functions as a comment. */
 export function runtimeHeader(kernel: HostKernel): string {
@@ -37,7 +38,7 @@ export async function applyKernelModule(kernel: HostKernel, module: string): Pro
 
 /** `tsbpf btf dump --runtime`: the runtime kernel's BTF in raw or C form. */
 export async function dumpRuntimeBtf(format: "raw" | "c", module?: string): Promise<string> {
-  const kernel = new HostKernel();
+  const kernel = createRuntimeKernel();
   if (module) await applyKernelModule(kernel, module);
   return format === "c" ? runtimeHeader(kernel) : dumpRaw(kernel.btf);
 }
