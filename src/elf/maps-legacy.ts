@@ -1,11 +1,18 @@
 // Legacy map definitions: `struct bpf_map_def` records in a "maps" (or
 // "maps/NAME") section, one per symbol. The record size is the section size
-// divided by the number of map symbols (libbpf's rule), so the longer variants
-// of old loaders also load: samples/bpf's bpf_load.c adds inner_map_idx and
-// numa_node, iproute2's struct bpf_elf_map adds id, pinning, inner_id, inner_idx.
-// Words past the five standard ones are kept raw in `legacyExtra`; for
-// map-in-map types word 5 is bpf_load.c's inner_map_idx, an index into this
-// object's legacy maps in definition order, and it yields the inner template.
+// divided by the number of map symbols (libbpf's and iproute2's rule), so the
+// longer variants of old loaders also load. Words past the five standard
+// ones are kept raw in `legacyExtra`; what they mean depends on the layout,
+// told apart by that record size as the loaders themselves do:
+// - 36 bytes: iproute2's `struct bpf_elf_map` (type, size_key, size_value,
+//   max_elem, flags, id, pinning, inner_id, inner_idx), what Cilium's
+//   objects use. A map-in-map's inner template is the map whose `id` equals
+//   its `inner_id`; a template with an `inner_idx` other than ~0 also fills
+//   that slot of every such outer map (bpf_maps_attach_all()).
+// - shorter: samples/bpf's bpf_load.c (..., inner_map_idx, numa_node), or a
+//   truncated bpf_elf_map (id, pinning), which has no map-in-map fields: for
+//   map-in-map types word 5 is inner_map_idx, an index into this object's
+//   legacy maps in definition order.
 import type { Btf } from "../btf/btf.ts";
 import { BtfKind } from "../btf/types.ts";
 import { MapType } from "../uapi/index.ts";
@@ -15,6 +22,10 @@ import { STT_SECTION } from "./constants.ts";
 import type { ElfFile, ElfSection } from "./reader.ts";
 
 const BPF_MAP_DEF_SIZE = 20;
+/** sizeof(struct bpf_elf_map) in iproute2 (include/bpf_elf.h). */
+const BPF_ELF_MAP_SIZE = 36;
+/** bpf_elf_map.inner_idx meaning "do not pre-populate an outer map". */
+const NO_PREPOPULATE = 0xffffffff;
 
 export interface LegacyMap {
   spec: MapSpec;
@@ -32,6 +43,7 @@ export function legacyMaps(
   btf: Btf | undefined,
 ): LegacyMap[] {
   const out: LegacyMap[] = [];
+  const elfMaps: LegacyMap[] = [];
   for (const sec of sections) {
     const syms = elf
       .symbolsIn(sec.index)
@@ -82,24 +94,65 @@ export function legacyMaps(
         freeze: false,
       };
       if (extra.length > 0) spec.legacyExtra = extra;
-      out.push({ spec, section: sec, offset: s.value });
+      const m = { spec, section: sec, offset: s.value };
+      out.push(m);
+      if (defSize === BPF_ELF_MAP_SIZE) elfMaps.push(m);
     }
   }
-  // bpf_load.c's inner_map_idx: an index into the legacy maps, in order.
-  for (const m of out) {
+  linkElfMapInMaps(elfMaps);
+  linkBpfLoadMapInMaps(out.filter((m) => !elfMaps.includes(m)));
+  return out;
+}
+
+/** The inner template as its own spec: a map-in-map holds maps shaped like it. */
+function setInner(outer: LegacyMap, inner: LegacyMap): void {
+  outer.spec.innerMap = { ...inner.spec, source: "inner", init: [] };
+}
+
+/**
+ * iproute2's struct bpf_elf_map: words 5..8 are id, pinning, inner_id,
+ * inner_idx (legacyExtra[0..3]). An outer map names its template by id.
+ */
+function linkElfMapInMaps(maps: readonly LegacyMap[]): void {
+  const word = (m: LegacyMap, i: number): number => m.spec.legacyExtra?.[i] ?? 0;
+  for (const m of maps) {
+    if (!isMapInMap(m.spec.type)) continue;
+    const innerId = word(m, 2);
+    const inner = maps.find((x) => x !== m && innerId !== 0 && word(x, 0) === innerId);
+    if (!inner) {
+      throw new ElfError(
+        `map '${m.spec.name}': inner_id ${innerId} does not name another map's id in '${m.section.name}' (struct bpf_elf_map)`,
+      );
+    }
+    setInner(m, inner);
+  }
+  // Templates with an inner_idx pre-populate that slot of every outer map using them.
+  for (const t of maps) {
+    const id = word(t, 0);
+    const idx = word(t, 3);
+    if (!id || word(t, 2) || idx === NO_PREPOPULATE) continue;
+    for (const outer of maps) {
+      if (isMapInMap(outer.spec.type) && word(outer, 2) === id)
+        outer.spec.init.push({ key: idx, kind: "map", name: t.spec.name });
+    }
+  }
+}
+
+/** samples/bpf's bpf_load.c: word 5 is inner_map_idx, an index into the legacy maps in order. */
+function linkBpfLoadMapInMaps(maps: readonly LegacyMap[]): void {
+  for (const m of maps) {
     if (!isMapInMap(m.spec.type) || !m.spec.legacyExtra) continue;
     const idx = m.spec.legacyExtra[0]!;
-    const inner = out[idx];
+    const inner = maps[idx];
     if (!inner || inner === m) {
       throw new ElfError(
         `map '${m.spec.name}': inner_map_idx ${idx} does not name another map in '${m.section.name}'`,
       );
     }
-    m.spec.innerMap = { ...inner.spec, source: "inner", init: [] };
+    setInner(m, inner);
     // bpf_load.c creates map-in-maps with a 4-byte value (the inner map's fd) whatever the definition says.
     if (m.spec.valueSize === 0) m.spec.valueSize = 4;
   }
-  return out;
 }
 
 /** BPF_ANNOTATE_KV_PAIR: `struct ____btf_map_NAME { key; value; }` gives a legacy map BTF types. */
