@@ -37,3 +37,8 @@ export { Link, type LinkKind } from "./link.ts";
 export { MAX_TRAMP_DEPTH } from "./frames.ts";
 export type { ProgStats } from "./stats.ts";
 export type { TracingProgram, BpfTargetProgram, FuncInfoEntry } from "./types.ts";
+export { createRuntimeKernel, declareContextTypes } from "./kernel/context-types.ts";
+export { runtimeHeader } from "./kernel/header.ts";
+export { probeMemRewrite, probeMemPass } from "./probe-mem.ts";
+export { unreliableFunctions } from "./reliability.ts";
+export { resolveForLoad, tracingAttachOf, type TracingLoad } from "./verifier-target.ts";
