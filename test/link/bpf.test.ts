@@ -45,6 +45,22 @@ describe("trampolines on a program with only a main function", () => {
     expect([verdicts.u64(1), verdicts.u64(2)]).toEqual([3n, 2n]);
   });
 
+  it("finds the main function through func_info by name and by BTF id (one trampoline)", () => {
+    // Linux once crashed here: a BTF id lookup on a program with no subprograms.
+    const s = setup();
+    const t = singleFunction(s);
+    const log = s.buffer();
+    const byName = s.tramps.attachBpf(s.tagger(log.addr, 1, FENTRY), t, { name: "xdp_verdict" });
+    const byId = s.tramps.attachBpf(s.tagger(log.addr, 2, FEXIT), t, {
+      btfId: t.btf!.find("xdp_verdict")!,
+    });
+    const implicit = s.tramps.attachBpf(s.tagger(log.addr, 3, FEXIT), t);
+    expect(byName.trampoline).toBe(byId.trampoline);
+    expect(implicit.trampoline).toBe(byId.trampoline);
+    expect(run(t, xdpCtx(s, 7))).toBe(1n);
+    expect(tags(log)).toEqual([1, 2, 3]);
+  });
+
   it("restores the original slot on detach and the program runs as before", () => {
     const s = setup();
     const t = singleFunction(s);
