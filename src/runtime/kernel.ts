@@ -13,8 +13,16 @@ export interface FakeTask {
   gid: number;
   /** At most 15 bytes are visible (TASK_COMM_LEN 16 with the NUL). */
   comm: string;
-  /** bpf_get_current_cgroup_id. */
+  /** bpf_get_current_cgroup_id; also the task's cgroup for bpf_current_task_under_cgroup. */
   cgroupId: bigint;
+  /**
+   * The call stack bpf_get_stackid / bpf_get_stack report, innermost frame
+   * first (a userspace runtime has no kernel stack to walk). Empty: the
+   * helpers fail with -EFAULT, as the kernel does when it gets no trace.
+   */
+  kernelStack?: readonly bigint[];
+  /** The user-space stack (BPF_F_USER_STACK), innermost first. */
+  userStack?: readonly bigint[];
 }
 
 /** One bpf_trace_printk line, as trace_pipe would show it. */
@@ -29,10 +37,45 @@ export interface TracePrintkRecord {
 
 export type TraceSink = (rec: TracePrintkRecord) => void;
 
-/** Where bpf_redirect / bpf_redirect_map / bpf_clone_redirect asked the packet to go. */
+/**
+ * Where bpf_redirect / bpf_redirect_map / bpf_sk_redirect_* asked the packet
+ * to go. A map redirect carries what the kernel's xdp_redirect tracepoint
+ * reports (map id, key = map_index, to_ifindex) plus the target the map type
+ * resolves to, and `err` when xdp_do_redirect would fail with that errno.
+ */
 export type RedirectRecord =
   | { kind: "ifindex"; ifindex: number; flags: number }
-  | { kind: "map"; mapId: number; mapName: string; key: number; flags: number };
+  | {
+      kind: "map";
+      mapId: number;
+      mapName: string;
+      /** BPF_MAP_TYPE_* of the map. */
+      mapType: number;
+      key: number;
+      flags: number;
+      /** devmap/devmap_hash: the device the frame goes to (0 for a broadcast). */
+      toIfindex?: number;
+      /** BPF_F_BROADCAST: the devices that get a copy, in the kernel's walk order. */
+      broadcast?: number[];
+      /** cpumap: the CPU that takes the frame. */
+      cpu?: number;
+      /** xskmap: id of the AF_XDP socket that takes the frame. */
+      xsk?: number;
+      /** errno name xdp_do_redirect would return (device down, frame too big, wrong queue). */
+      err?: string;
+    }
+  | {
+      kind: "sock";
+      mapId: number;
+      mapName: string;
+      mapType: number;
+      /** sockmap index, or the sockhash key as hex. */
+      key: number | string;
+      /** BPF_F_INGRESS: the socket's receive path instead of its send path. */
+      ingress: boolean;
+      socketId: number;
+      cookie: number;
+    };
 
 /** State of one program run (test-run or a direct run); tail calls stay in it. */
 export interface RunState {

@@ -142,6 +142,8 @@ export interface ProgramRef {
   readonly id: number;
   /** BPF_PROG_TYPE_*: all programs of one prog_array must share it (tail-call compatibility). */
   readonly type: number;
+  /** BPF_ATTACH_TYPE_* it was loaded for (devmap/cpumap entries need BPF_XDP_DEVMAP/CPUMAP). */
+  readonly expectedAttachType?: number;
   /**
    * Its ctx accesses were rewritten for the runtime-side context (src/fixup):
    * a tail call passes the ctx on, so caller and callee must agree.

@@ -79,6 +79,8 @@ describe("expected.tsv programs on zeroed contexts", () => {
     expect(covered).toBeGreaterThan(220);
     expect(outcome.ran).toBeGreaterThan(180);
     expect(outcome.ran + outcome.unsupportedMap + outcome.faulted.length).toBe(covered);
+    // Every map type the corpus uses exists (devmap, cpumap, xskmap, stack_trace, cgroup_array).
+    expect(outcome.unsupportedMap).toBe(0);
     // Everything the runtime allocated for the runs was given back.
     rt.close();
     expect(rt.mem.allocatedBytes).toBeLessThan(64 * 1024);

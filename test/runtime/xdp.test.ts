@@ -119,7 +119,7 @@ describe.each(ENGINES)("xdp test runs on %s", (engine) => {
     rt.close();
   });
 
-  it("records redirects: by ifindex, and through a map whose lookup finds the key", () => {
+  it("records redirects: by ifindex, and through a devmap whose lookup finds the key", () => {
     const rt = new Runtime({ engine });
     const r = xdp(rt, "r1 = 5\nr2 = 0\ncall bpf_redirect\nexit").testRun({ data: PKT });
     expect(r.retval).toBe(4); // XDP_REDIRECT
@@ -127,14 +127,15 @@ describe.each(ENGINES)("xdp test runs on %s", (engine) => {
     expect(xdp(rt, "r1 = 5\nr2 = 1\ncall bpf_redirect\nexit").testRun({ data: PKT }).retval).toBe(
       0,
     );
+    const eth1 = rt.maps.devices.add({ name: "eth1", ifindex: 12 });
     const targets = rt.createMap({
-      type: MapType.HASH,
+      type: MapType.DEVMAP_HASH,
       keySize: 4,
       valueSize: 4,
       maxEntries: 8,
       name: "tx_port",
     });
-    targets.update(7, u32(12));
+    targets.update(7, u32(eth1.ifindex));
     const viaMap = (key: number) =>
       xdp(
         rt,
@@ -146,8 +147,10 @@ describe.each(ENGINES)("xdp test runs on %s", (engine) => {
       kind: "map",
       mapId: targets.id,
       mapName: "tx_port",
+      mapType: MapType.DEVMAP_HASH,
       key: 7,
       flags: 2,
+      toIfindex: 12,
     });
     const miss = viaMap(8);
     expect(miss.retval).toBe(2); // the fallback action in the flags: XDP_PASS

@@ -7,6 +7,7 @@ import type { HelperFn } from "../../interp/index.ts";
 import { helperName } from "../../uapi/index.ts";
 import type { Kernel } from "../kernel.ts";
 import { argChecks, checkArgs } from "./args.ts";
+import { CGROUP_HELPERS } from "./cgroup.ts";
 import { CSUM_HELPERS } from "./csum.ts";
 import { MAP_HELPERS } from "./maps.ts";
 import { MISC_HELPERS } from "./misc.ts";
@@ -18,6 +19,7 @@ import { RINGBUF_HELPERS } from "./ringbuf.ts";
 import { SKB_DATA_HELPERS } from "./skb-data.ts";
 import { SKB_META_HELPERS } from "./skb-meta.ts";
 import { SOCK_HELPERS } from "./sock.ts";
+import { STACK_HELPERS } from "./stack.ts";
 import { TASK_HELPERS } from "./task.ts";
 import { TIME_HELPERS } from "./time.ts";
 import type { HelperImpl, HelperTable } from "./types.ts";
@@ -40,6 +42,8 @@ const TABLES: readonly HelperTable[] = [
   XDP_HELPERS,
   REDIRECT_HELPERS,
   SOCK_HELPERS,
+  STACK_HELPERS,
+  CGROUP_HELPERS,
   MISC_HELPERS,
 ];
 

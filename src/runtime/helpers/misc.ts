@@ -1,5 +1,5 @@
 // Helpers with nothing to act on in a userspace runtime but well-defined
-// kernel answers (stacks, FIB lookups), the kprobe return override, bpf_loop
+// kernel answers (FIB lookups), the kprobe return override, bpf_loop
 // (callbacks through the engine's callFunc), and bpf_tail_call's entry, which
 // the engines perform themselves.
 import { ExecError } from "../../errors.ts";
@@ -25,8 +25,6 @@ export const MISC_HELPERS: HelperTable = {
       call.pc,
     );
   },
-  // bpf_get_stackid(ctx, map, flags): no stack to walk
-  27: () => -E.EFAULT,
   // bpf_override_return(regs, rc): the probed function "returns" rc
   58: (k, regs, rc) => {
     const run = k.currentRun();

@@ -5,7 +5,6 @@
 import type { Kernel } from "../kernel.ts";
 import type { SkbContext } from "../progtypes/skb-context.ts";
 import { ETH_P_8021AD, ETH_P_8021Q, ETH_P_IP, ETH_P_IPV6, bswap16 } from "../progtypes/packet.ts";
-import { mapArg } from "./maps.ts";
 import { skbArg } from "./skb-data.ts";
 import type { HelperTable } from "./types.ts";
 import { E, ptr, size, u32 } from "./util.ts";
@@ -169,15 +168,4 @@ export const SKB_META_HELPERS: HelperTable = {
   // bpf_get_cgroup_classid / bpf_get_route_realm: no net_cls cgroup, no route
   17: () => 0,
   24: () => 0,
-  // bpf_skb_under_cgroup(skb, cgroup_array, index) and
-  // bpf_current_task_under_cgroup(cgroup_array, index): no cgroup is ever
-  // stored in a slot here, so an index in range finds an empty one.
-  33: (k, _ctx, map, index) => emptyCgroupSlot(k, map, index),
-  37: (k, map, index) => emptyCgroupSlot(k, map, index),
 };
-
-function emptyCgroupSlot(k: Kernel, map: bigint, index: bigint): number {
-  const m = mapArg(k, map);
-  if (!m) return -E.EINVAL;
-  return index >= BigInt(m.maxEntries) ? -E.E2BIG : -E.EAGAIN;
-}

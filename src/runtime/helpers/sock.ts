@@ -1,7 +1,8 @@
 // Socket helpers of sock_ops programs. A test run has no socket behind the
-// context: options set with bpf_setsockopt are remembered for the run (and
-// read back by bpf_getsockopt), callback flags go into the ctx as the kernel
-// mirrors them, and socket lookups find nothing.
+// context (the runtime's sockets, maps/sockets.ts, only live in sockmaps):
+// options set with bpf_setsockopt are remembered for the run (and read back
+// by bpf_getsockopt), callback flags go into the ctx as the kernel mirrors
+// them, and socket lookups find nothing.
 import { SOCK_OPS_CTX } from "../../verifier/ctx/others.ts";
 import type { Kernel } from "../kernel.ts";
 import { fieldTable } from "../progtypes/fields.ts";
@@ -44,8 +45,13 @@ export const SOCK_HELPERS: HelperTable = {
     k.mem.dv.setUint32(at, Number(argval & ALL_CB_FLAGS), true);
     return argval & ~ALL_CB_FLAGS;
   },
-  // bpf_sock_map_update: sockmaps are not among the runtime's map types
+  // bpf_sock_map_update(sops, map, key, flags) / bpf_sock_hash_update: the
+  // kernel adds sops->sk, but a sock_ops test run has no socket behind its
+  // context, which is the kernel's -EOPNOTSUPP (sock_map_sk_is_suitable fails)
   53: () => -E.EOPNOTSUPP,
+  70: () => -E.EOPNOTSUPP,
+  // bpf_sk_release(sk): sockets from sockmap lookups are the map's; nothing to drop
+  86: () => 0,
   // bpf_skc_to_tcp_sock(sk): no sockets, so never a TCP socket
   137: () => 0,
 };

@@ -6,7 +6,6 @@ import { Errno } from "../maps/index.ts";
 export const E = {
   ...Errno,
   EACCES: 13,
-  ENODEV: 19,
   ERANGE: 34,
   EPROTO: 71,
   EAFNOSUPPORT: 97,

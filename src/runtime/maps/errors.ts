@@ -9,6 +9,7 @@ import { TsbpfError } from "../../errors.ts";
 export const Errno = {
   EPERM: 1,
   ENOENT: 2,
+  ENXIO: 6,
   E2BIG: 7,
   EBADF: 9,
   EAGAIN: 11,
@@ -16,9 +17,13 @@ export const Errno = {
   EFAULT: 14,
   EBUSY: 16,
   EEXIST: 17,
+  ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,
+  EOVERFLOW: 75,
+  EMSGSIZE: 90,
   EOPNOTSUPP: 95,
+  ENETDOWN: 100,
   /** Kernel-internal "operation not supported" (524), what map ops without an implementation return. */
   ENOTSUPP: 524,
 } as const;

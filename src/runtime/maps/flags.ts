@@ -41,3 +41,27 @@ export const BPF_OBJ_NAME_LEN = 16;
 export function round8(n: number): number {
   return (n + 7) & ~7;
 }
+
+/** CONFIG_NR_CPUS of a distribution kernel: cpumap's max_entries bound. */
+export const NR_CPUS = 8192;
+/** cpumap: the largest queue size an entry may ask for. */
+export const CPUMAP_MAX_QSIZE = 16384;
+
+/** bpf_redirect_map flags: the fallback action in the low bits, broadcast options above. */
+export const XDP_ACTION_MASK = 3;
+export const BPF_F_BROADCAST = 1 << 3;
+export const BPF_F_EXCLUDE_INGRESS = 1 << 4;
+
+/** Stack maps: creation flag, and bpf_get_stackid/bpf_get_stack flags. */
+export const BPF_F_STACK_BUILD_ID = 1 << 5;
+export const BPF_F_SKIP_FIELD_MASK = 0xff;
+export const BPF_F_USER_STACK = 1 << 8;
+export const BPF_F_FAST_STACK_CMP = 1 << 9;
+export const BPF_F_REUSE_STACKID = 1 << 10;
+export const BPF_F_USER_BUILD_ID = 1 << 11;
+/** sysctl kernel.perf_event_max_stack (PERF_MAX_STACK_DEPTH). */
+export const PERF_MAX_STACK_DEPTH = 127;
+/** sizeof(struct bpf_stack_build_id): s32 status, 20-byte build id, u64 offset/ip. */
+export const STACK_BUILD_ID_SIZE = 32;
+/** bpf_stack_build_id.status when no build id is known: the record holds the ip. */
+export const BPF_STACK_BUILD_ID_IP = 2;

@@ -10,6 +10,33 @@ export { QueueStackMap } from "./queue-stack.ts";
 export { RingBufMap } from "./ringbuf.ts";
 export { ProgArrayMap } from "./prog-array.ts";
 export { ArrayOfMapsMap, HashOfMapsMap } from "./map-in-map.ts";
+export { DevMap, DevMapHash } from "./devmap.ts";
+export { CpuMap } from "./cpumap.ts";
+export { XskMap } from "./xskmap.ts";
+export { SockMap, SockHash, redirectAllowed } from "./sockmap.ts";
+export { StackTraceMap } from "./stack-trace.ts";
+export { CgroupArrayMap } from "./cgroup-array.ts";
+export {
+  isXdpRedirectMap,
+  isXdpBroadcastMap,
+  type RedirectTarget,
+  type XdpRedirectMap,
+  type XdpBroadcastMap,
+} from "./xdp-redirect.ts";
+export { NetDevices, NetDevice, LOOPBACK_IFINDEX, type NetDeviceSpec } from "./netdevs.ts";
+export {
+  SocketTable,
+  RuntimeSocket,
+  TcpState,
+  AF_INET,
+  AF_INET6,
+  AF_XDP,
+  type InetSocketSpec,
+  type XdpSocketSpec,
+  type TcpStateName,
+} from "./sockets.ts";
+export { CgroupTable, Cgroup, ROOT_CGROUP_ID } from "./cgroups.ts";
+export { jhash, jhash2 } from "./jhash.ts";
 export {
   PerfEventArrayMap,
   PerfEventBuffer,
@@ -44,4 +71,14 @@ export {
   BPF_RINGBUF_BUSY_BIT,
   BPF_RINGBUF_DISCARD_BIT,
   BPF_RINGBUF_HDR_SZ,
+  BPF_F_BROADCAST,
+  BPF_F_EXCLUDE_INGRESS,
+  BPF_F_STACK_BUILD_ID,
+  BPF_F_SKIP_FIELD_MASK,
+  BPF_F_USER_STACK,
+  BPF_F_FAST_STACK_CMP,
+  BPF_F_REUSE_STACKID,
+  BPF_F_USER_BUILD_ID,
+  BPF_STACK_BUILD_ID_IP,
+  PERF_MAX_STACK_DEPTH,
 } from "./flags.ts";

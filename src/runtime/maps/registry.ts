@@ -21,6 +21,15 @@ import { ProgArrayMap } from "./prog-array.ts";
 import { QueueStackMap } from "./queue-stack.ts";
 import { RingBufMap } from "./ringbuf.ts";
 import { PAGE_SIZE } from "./flags.ts";
+import { CgroupArrayMap } from "./cgroup-array.ts";
+import { CgroupTable } from "./cgroups.ts";
+import { CpuMap } from "./cpumap.ts";
+import { DevMap, DevMapHash } from "./devmap.ts";
+import { NetDevices } from "./netdevs.ts";
+import { SockHash, SockMap } from "./sockmap.ts";
+import { SocketTable } from "./sockets.ts";
+import { StackTraceMap } from "./stack-trace.ts";
+import { XskMap } from "./xskmap.ts";
 
 interface MapKind {
   check(a: MapAttrs): AttrProblem | undefined;
@@ -61,6 +70,17 @@ const MAP_KINDS = new Map<number, MapKind>([
     { check: (a) => QueueStackMap.check(a), make: (r, a) => new QueueStackMap(r, a) },
   ],
   [MapType.RINGBUF, { check: (a) => RingBufMap.check(a), make: (r, a) => new RingBufMap(r, a) }],
+  [MapType.DEVMAP, { check: (a) => DevMap.check(a), make: (r, a) => new DevMap(r, a) }],
+  [MapType.DEVMAP_HASH, { check: (a) => DevMap.check(a), make: (r, a) => new DevMapHash(r, a) }],
+  [MapType.CPUMAP, { check: (a) => CpuMap.check(a), make: (r, a) => new CpuMap(r, a) }],
+  [MapType.XSKMAP, { check: (a) => XskMap.check(a), make: (r, a) => new XskMap(r, a) }],
+  [MapType.SOCKMAP, { check: (a) => SockMap.check(a), make: (r, a) => new SockMap(r, a) }],
+  [MapType.SOCKHASH, { check: (a) => SockMap.check(a), make: (r, a) => new SockHash(r, a) }],
+  [
+    MapType.STACK_TRACE,
+    { check: (a) => StackTraceMap.check(a), make: (r, a) => new StackTraceMap(r, a) },
+  ],
+  [MapType.CGROUP_ARRAY, { check: checkFdArrayAttrs, make: (r, a) => new CgroupArrayMap(r, a) }],
 ]);
 
 /** Map types tsbpf implements. */
@@ -78,6 +98,12 @@ export class MapRegistry {
   readonly mem: VmMemory;
   readonly ncpus: number;
   programs: ProgramResolver | undefined;
+  /** Network devices devmaps name and XDP redirects go to. */
+  readonly devices = new NetDevices();
+  /** Sockets sockmaps, sockhashes and xskmaps hold. */
+  readonly sockets: SocketTable;
+  /** The cgroup hierarchy cgroup_arrays hold and the task lives in. */
+  readonly cgroups = new CgroupTable();
   private cpu = 0;
   private readonly ids = new IdAllocator<BpfMap>();
   private readonly byAddr = new Map<number, BpfMap>();
@@ -91,6 +117,7 @@ export class MapRegistry {
     this.mem = opts.mem;
     this.ncpus = ncpus;
     this.programs = opts.programs;
+    this.sockets = new SocketTable(opts.mem);
   }
 
   /** The CPU a program "runs on": per-CPU lookups and perf output use it. */

@@ -126,7 +126,7 @@ const cases: Array<[string, MapAttrs, string]> = [
     },
     "EINVAL",
   ],
-  ["unsupported type", { type: T.STACK_TRACE, keySize: 4, valueSize: 8, maxEntries: 1 }, "EINVAL"],
+  ["unsupported type", { type: T.BLOOM_FILTER, keySize: 0, valueSize: 8, maxEntries: 1 }, "EINVAL"],
   ["non-integer size", { type: T.ARRAY, keySize: 4, valueSize: 1.5, maxEntries: 1 }, "EINVAL"],
 ];
 
