@@ -3,7 +3,16 @@
 // tracing the XDP example's verdicts, probe reads through bad pointers,
 // load-time refusals, stats, and links going away with their programs.
 import { describe, expect, it } from "vitest";
-import { CollectionSpec, Runtime, VerifierError } from "../../src/index.ts";
+import {
+  AttachType,
+  CollectionSpec,
+  ProgType,
+  Runtime,
+  VerifierError,
+  assemble,
+} from "../../src/index.ts";
+import { jit } from "../../src/jit/index.ts";
+import { bpfTargetOf } from "../../src/link/runtime-glue.ts";
 import { OBJECT, runTrace } from "../../examples/trace-node/main.ts";
 import { declareTypes, HANDLE_REQUEST, REQUEST } from "../../examples/trace-node/kernel.ts";
 import { runVerdicts, TRACER_OBJECT, XDP_OBJECT } from "../../examples/trace-node/verdicts.ts";
@@ -128,6 +137,55 @@ describe("tracing through the Runtime", () => {
     expect(link.target).toBe("count_packets");
     xdp.close();
     expect(link.attached).toBe(false);
+    rt.close();
+  });
+
+  it("traces subprograms of a clang-built program after the rewrite passes renumbered it", () => {
+    // build/bpf2bpf.o (-O0): func calls add2 twice, add2 calls add1 twice.
+    const rt = new Runtime();
+    const obj = CollectionSpec.fromFile("../shared/samples/build/bpf2bpf.o");
+    const coll = rt.loadCollection(obj, { verify: true, types: { func: ProgType.XDP } });
+    const p = coll.program("func");
+    // Dead code and nops went away, so the functions moved; func_info followed them.
+    expect(p.exec.insns.length).toBeLessThan(obj.programs[0]!.insns.length);
+    const buf = rt.mem.alloc(256, 8);
+    const dv = () => rt.mem.dv;
+    // A fexit program storing arg0 and ret (index 1) at buf+off and counting its runs at buf+off+16.
+    const recorder = (off: number) => ({
+      name: `rec${off}`,
+      attachType: AttachType.TRACE_FEXIT,
+      prepared: jit.prepare(
+        {
+          insns: assemble(
+            [
+              `r2 = ${buf + off} ll`,
+              "r3 = *(u64 *)(r1 + 0)",
+              "*(u64 *)(r2 + 0) = r3",
+              "r3 = *(u64 *)(r1 + 8)",
+              "*(u64 *)(r2 + 8) = r3",
+              "r3 = *(u64 *)(r2 + 16)",
+              "r3 += 1",
+              "*(u64 *)(r2 + 16) = r3",
+              "r0 = 0",
+              "exit",
+            ].join("\n"),
+          ),
+          name: `rec${off}`,
+          verified: true,
+        },
+        rt.env,
+      ),
+    });
+    const target = bpfTargetOf(p);
+    rt.trampolines.attachBpf(recorder(0), target, { name: "add1" });
+    rt.trampolines.attachBpf(recorder(32), target, { name: "add2" });
+    rt.trampolines.attachBpf(recorder(64), target, { name: "func" });
+    const r = p.testRun({ data: new Uint8Array(64) });
+    const at = (o: number): bigint => dv().getBigUint64(buf + o, true);
+    expect([at(16), at(48), at(80)]).toEqual([4n, 2n, 1n]); // runs of add1, add2, func
+    expect(at(72)).toBe(BigInt(r.retval)); // func's return value, seen by fexit
+    expect(at(40)).toBe(BigInt(r.retval)); // func returns what add2 returned
+    expect(at(0)).toBe(at(32)); // add1 and add2 got the same pointer
     rt.close();
   });
 });
