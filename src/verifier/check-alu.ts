@@ -41,6 +41,7 @@ import {
 } from "./domain.ts";
 import type { Env } from "./env.ts";
 import { tnumText } from "./log.ts";
+import { markChainPrecision } from "./precision.ts";
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
 import {
   constReg,
@@ -315,13 +316,17 @@ function adjustRegMinMaxVals(env: Env, insn: Insn): void {
         }
         env.fail(`R${insn.dst} pointer ${ALU_STRING[op >> 4]} pointer prohibited`);
       }
+      // scalar += pointer: the pointer's bounds come from the scalar.
+      markChainPrecision(env, insn.dst);
       adjustPtrMinMaxVals(env, insn, src, dst);
       return;
     }
     if (ptr) {
+      markChainPrecision(env, insn.src);
       adjustPtrMinMaxVals(env, insn, dst, src);
       return;
     }
+    if (dst.precise) markChainPrecision(env, insn.src);
   } else {
     src = constReg(insn.imm);
     if (ptr) {

@@ -21,6 +21,7 @@ import {
   mayAccessDirectPktData,
 } from "./check-mem.ts";
 import { checkStackRangeInitialized, type RawModeMeta } from "./check-stack.ts";
+import { markChainPrecision, markStackSlotPrecision } from "./precision.ts";
 import { boundsSync, tnumIsConst } from "./domain.ts";
 import type { Env } from "./env.ts";
 import { printVerifierState } from "./explore.ts";
@@ -255,6 +256,7 @@ function checkMemSizeReg(
     env.fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   }
   checkHelperMemAccess(env, regno - 1, Number(reg.umax), accessType, zeroOk, m);
+  markChainPrecision(env, regno);
 }
 
 /** get_constant_map_key(): a key spilled on the stack as a known constant (array lookups). */
@@ -273,6 +275,8 @@ function constantMapKey(env: Env, key: RegState, keySize: number): bigint {
   let spill = 0;
   for (let i = off; i >= 0 && slot.slotType[i] === 1; i--) spill++;
   if (spill !== keySize || !tnumIsConst(slot.spilled.varOff)) return -1n;
+  // The lookup's result depends on this exact key.
+  markStackSlotPrecision(env, key.frameno, spi);
   return BigInt.asIntN(64, slot.spilled.varOff.value);
 }
 
@@ -383,6 +387,7 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, proto: HelperProto)
     case ArgKind.ARG_CONST_ALLOC_SIZE_OR_ZERO:
       if (!tnumIsConst(reg.varOff)) env.fail(`R${regno} is not a known constant'`);
       meta.memSize = Number(reg.varOff.value);
+      markChainPrecision(env, regno);
       break;
     case ArgKind.ARG_PTR_TO_CONST_STR:
       checkRegConstStr(env, reg, regno);
@@ -429,6 +434,8 @@ function recordFuncKey(env: Env, meta: CallMeta, funcId: number): void {
     aux.mapKey = "poisoned";
     return;
   }
+  // A direct jump needs this exact key on every path.
+  markChainPrecision(env, 3);
   if (aux.mapKey === "unseen") aux.mapKey = val;
   else if (aux.mapKey !== "poisoned" && aux.mapKey !== val) aux.mapKey = "poisoned";
 }

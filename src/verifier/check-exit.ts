@@ -5,6 +5,7 @@ import { ProgType } from "../uapi/prog-types.ts";
 import { S64_MAX, S64_MIN } from "./bigmath.ts";
 import { isPointerValue } from "./check-mem.ts";
 import type { Env } from "./env.ts";
+import { markChainPrecision } from "./precision.ts";
 import { checkRegArg, SRC_OP } from "./reg-access.ts";
 import { RegType, regTypeStr } from "./reg-types.ts";
 
@@ -58,6 +59,8 @@ export function checkReturnCode(env: Env): void {
   if (r0.type !== RegType.SCALAR_VALUE) {
     env.fail(`${ctx} the register R0 is not a known value (${regTypeStr(r0.type)})`);
   }
+  // The verdict depends on R0's range: it must be exact on every path here.
+  markChainPrecision(env, 0);
   const [minval, maxval] = range;
   if (r0.smin >= BigInt(minval) && r0.smax <= BigInt(maxval)) return;
   let text = `${ctx} the register R0 has`;

@@ -44,6 +44,7 @@ import { baseType, isPktPointerAny, RegType, TypeFlag, typeMayBeNull } from "./r
 import { MapType } from "../uapi/map-types.ts";
 import { forEachReg, type VerifierState } from "./state.ts";
 import { printInsnState } from "./explore.ts";
+import { markChainPrecision } from "./precision.ts";
 
 /** reg->range values below zero: the pointer is at / beyond pkt_end. */
 const AT_PKT_END = -1;
@@ -353,6 +354,11 @@ export function checkCondJmpOp(env: Env, insn: Insn): number {
   const is32 = opClass(insn.code) === BPF_JMP32;
   const aux = env.aux[idx]!;
   const pred = isBranchTaken(dst, src, op, is32);
+  if (pred >= 0) {
+    // Only one way is followed: the scalars that decided it must stay exact.
+    if (dst.type === RegType.SCALAR_VALUE) markChainPrecision(env, insn.dst);
+    if (isX && src.type === RegType.SCALAR_VALUE) markChainPrecision(env, insn.src);
+  }
   if (pred === 1) {
     aux.branchTaken = true;
     printInsnState(env);
@@ -370,6 +376,8 @@ export function checkCondJmpOp(env: Env, insn: Insn): number {
   if (isX && src.type === RegType.SCALAR_VALUE && src.id)
     collectLinkedRegs(thisBranch, src.id, linked);
   if (dst.type === RegType.SCALAR_VALUE && dst.id) collectLinkedRegs(thisBranch, dst.id, linked);
+  // Both branches' histories record the link (for backtracking).
+  if (linked.length > 1) env.hist.push(thisBranch, idx, env.prevInsnIdx, 0, linked);
 
   const other = pushStack(env, idx + insn.off + 1, idx);
   const otherRegs = other.frames[other.curframe]!.regs;

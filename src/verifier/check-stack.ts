@@ -28,6 +28,9 @@ import {
   type StackSlot,
 } from "./stack.ts";
 import { allocatedStack, growStack, type FuncState } from "./state.ts";
+import { stackAccessFlags } from "./history.ts";
+import { markStackSlotRead } from "./liveness.ts";
+import { markChainPrecision } from "./precision.ts";
 
 export const BPF_READ = 1;
 export const BPF_WRITE = 2;
@@ -132,9 +135,17 @@ function checkStackWriteFixedOff(
       for (let i = 0; i < BPF_REG_SIZE; i++) scrubSpilledSlot(slot.slotType, i);
     if (size === BPF_REG_SIZE) slot.spilled.live |= REG_LIVE_WRITTEN;
     let type: number = StackType.MISC;
-    if ((reg && regIsNull(reg)) || (!reg && isStMem && insn.imm === 0)) type = StackType.ZERO;
+    if ((reg && regIsNull(reg)) || (!reg && isStMem && insn.imm === 0)) {
+      // Not a spill (misaligned or unprivileged): STACK_ZERO is only right
+      // if the zero is exact.
+      if (reg) markChainPrecision(env, valueRegno);
+      type = StackType.ZERO;
+    }
     for (let i = 0; i < size; i++) slot.slotType[(slotIdx - i) % BPF_REG_SIZE] = type;
+    return;
   }
+  // A spill: precision backtracking follows the value through this slot.
+  env.hist.push(env.cur, env.insnIdx, env.prevInsnIdx, stackAccessFlags(state.frameno, spi), null);
 }
 
 /** check_stack_write_var_off(). */
@@ -153,6 +164,7 @@ function checkStackWriteVarOff(
   const value = valueRegno >= 0 ? env.regs[valueRegno]! : null;
   const isStMem = opClass(insn.code) === BPF_ST && opMode(insn.code) === BPF_MEM;
   const writingZero = (value !== null && regIsNull(value)) || (!value && isStMem && insn.imm === 0);
+  let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) {
     const slotIdx = -i - 1;
     const spi = Math.floor(slotIdx / BPF_REG_SIZE);
@@ -178,7 +190,9 @@ function checkStackWriteVarOff(
       );
     }
     slot.slotType[k] = newType;
+    if (newType === StackType.ZERO) zeroUsed = true;
   }
+  if (zeroUsed && valueRegno >= 0) markChainPrecision(env, valueRegno);
 }
 
 /** check_stack_write(): dispatch on a constant or variable offset. */
@@ -248,10 +262,12 @@ function checkStackReadFixedOff(
   const regs = env.regs;
   env.markStackSlotScratched(spi);
   if (isSpilledReg(slot)) {
+    let fill = true;
     let spillSize = 1;
     for (let i = BPF_REG_SIZE - 1; i > 0 && stype[i - 1] === StackType.SPILL; i--) spillSize++;
     if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
       if (reg.type !== RegType.SCALAR_VALUE) env.fail("invalid size of register fill");
+      markStackSlotRead(env, regState, spi);
       if (dstRegno < 0) return;
       const dst = regs[dstRegno]!;
       if (size <= spillSize && off % BPF_REG_SIZE === 0) {
@@ -272,8 +288,10 @@ function checkStackReadFixedOff(
           markRegConstZero(dst, env.bpfCapable);
         } else if (zeroCnt === size) {
           markRegConstZero(dst, env.bpfCapable);
+          fill = false;
         } else {
           markRegUnknown(dst, env.bpfCapable);
+          fill = false;
         }
       }
       dst.live |= REG_LIVE_WRITTEN;
@@ -283,10 +301,17 @@ function checkStackReadFixedOff(
     } else if (!env.allowPtrLeaks && reg.type !== RegType.SCALAR_VALUE) {
       env.fail(`leaking pointer from stack off ${off}`);
     }
+    markStackSlotRead(env, regState, spi);
+    // A fill restores the spilled register: backtracking follows it to the slot.
+    if (fill) {
+      const flags = stackAccessFlags(regState.frameno, spi);
+      env.hist.push(env.cur, env.insnIdx, env.prevInsnIdx, flags, null);
+    }
     return;
   }
   for (let i = 0; i < size; i++)
     readStackByte(env, off, i, size, stype[(slotIdx - i) % BPF_REG_SIZE]!);
+  markStackSlotRead(env, regState, spi);
   if (dstRegno >= 0) markRegStackRead(env, regState, off, off + size, dstRegno);
 }
 
@@ -376,6 +401,8 @@ export function checkStackRangeInitialized(
     const k = slotIdx % BPF_REG_SIZE;
     const st = slot.slotType[k]!;
     env.markStackSlotScratched(spi);
+    // Any byte read makes the whole slot live (a failed check rejects anyway).
+    markStackSlotRead(env, state, spi);
     if (st === StackType.MISC) continue;
     if (st === StackType.ZERO || (st === StackType.INVALID && env.allowUninitStack)) {
       if (clobber) slot.slotType[k] = StackType.MISC;

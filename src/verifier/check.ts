@@ -63,14 +63,19 @@ export function doCheck(env: Env): void {
       env.fail(`BPF program is too large. Processed ${env.insnProcessed} insn`);
     }
     env.cur.lastInsnIdx = env.prevInsnIdx;
+    env.hist.curEnt = -1;
 
     let exited = false;
-    if (env.aux[idx]!.prunePoint && isStateVisited(env, idx)) {
+    const aux = env.aux[idx]!;
+    if (aux.prunePoint && isStateVisited(env, idx)) {
       if (env.log.level & BPF_LOG_LEVEL) {
         if (doPrintState) env.verbose(`\nfrom ${env.prevInsnIdx} to ${idx}: safe\n`);
         else env.verbose(`${idx}: safe\n`);
       }
       exited = true;
+    } else if (aux.jmpPoint) {
+      // Reached by a jump: backtracking needs to know from where.
+      env.hist.push(env.cur, idx, env.prevInsnIdx, 0, null);
     }
 
     if (!exited) {

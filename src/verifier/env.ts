@@ -16,6 +16,7 @@ import { BPF_ADD_CONST, type RegState } from "./regs.ts";
 import { RegType } from "./reg-types.ts";
 import { tnumIsConst } from "./domain.ts";
 import { getSpi } from "./stack.ts";
+import { JmpHistory } from "./history.ts";
 import type { FuncState, VerifierState } from "./state.ts";
 import type { TracingAttach } from "./tracing.ts";
 
@@ -84,6 +85,10 @@ export class Env {
   maxStatesPerInsn = 0;
   idGen = 0;
   seenDirectWrite = false;
+  /** Jump history of every path (history.ts). */
+  readonly hist = new JmpHistory();
+  /** Longest walk up the checkpoint chain marking a read (`mark_read` in the stats line). */
+  longestMarkReadWalk = 0;
 
   readonly scratch: Scratch = newScratch();
   prevLogPos = 0;

@@ -3,12 +3,15 @@
 // the checkpoint tree, and the per-instruction state lines of the log.
 import type { Env } from "./env.ts";
 import { BPF_LOG_LEVEL, padChar, scratchClean, verifierStateText, vlogAlignment } from "./log.ts";
-import { statesEqual, statesMaybeLooping } from "./prune.ts";
-import { REG_LIVE_NONE } from "./regs.ts";
+import { cleanLiveStates, connectToCheckpoint, propagateLiveness } from "./liveness.ts";
+import { markAllScalarsImprecise, propagatePrecision } from "./precision.ts";
+import { EXACT, NOT_EXACT, statesEqual, statesMaybeLooping } from "./prune.ts";
 import { cloneState, type VerifierState } from "./state.ts";
 
 /** Most branches waiting at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+/** Unprivileged programs stop adding checkpoints past this many at one insn. */
+const BPF_COMPLEXITY_LIMIT_STATES = 64;
 
 /** push_stack(): queue the current state to continue at `insnIdx` later; returns the copy. */
 export function pushStack(env: Env, insnIdx: number, prevInsnIdx: number): VerifierState {
@@ -73,44 +76,60 @@ function updatePeakStates(env: Env): void {
  * covers the current state (returns true), detect infinite loops, and maybe
  * add the current state as a new checkpoint.
  *
- * Checkpoints are compared with every register and stack slot treated as
- * live and every scalar as precise: sound, but prunes less than the kernel's
- * liveness and precision tracking (that is the next step).
+ * Checkpoints are compared after their dead registers and slots were
+ * forgotten (liveness.ts) and with their imprecise scalars matching any
+ * scalar (precision.ts); a pruned path passes on what the checkpoint's
+ * continuation read and needed exact.
  */
 export function isStateVisited(env: Env, insnIdx: number): boolean {
   const cur = env.cur;
   const force = env.aux[insnIdx]!.forceCheckpoint;
-  let addNewState = force;
+  // A long history makes backtracking slow: checkpoint to cut it.
+  const forceNewState = force || cur.histEnd - cur.histStart > 40;
+  let addNewState = forceNewState;
   if (
     env.jmpsProcessed - env.prevJmpsProcessed >= 2 &&
     env.insnProcessed - env.prevInsnProcessed >= 8
   ) {
     addNewState = true;
   }
-  const list = env.explored.get(insnIdx) ?? [];
+  let list = env.explored.get(insnIdx);
+  if (!list) {
+    list = [];
+    env.explored.set(insnIdx, list);
+  }
+  cleanLiveStates(env, insnIdx, cur, list);
   let statesCnt = 0;
   for (let i = 0; i < list.length; i++) {
     const sl = list[i]!;
     statesCnt++;
     if (sl.state.branches) {
       // A checkpoint on the current path: looping back to an identical state never ends.
-      if (statesMaybeLooping(sl.state, cur) && statesEqual(env, sl.state, cur, true)) {
+      if (statesMaybeLooping(sl.state, cur) && statesEqual(env, sl.state, cur, EXACT)) {
         env.errorLine(`infinite loop detected at insn ${insnIdx}`);
         env.verbose("cur state:" + verifierStateText(cur, cur.curframe, true, env.scratch));
         env.verbose("old state:" + verifierStateText(sl.state, cur.curframe, true, env.scratch));
         env.abort();
       }
+      // Inside a loop, checkpoints of successive iterations rarely help pruning.
       if (
-        !force &&
+        !forceNewState &&
         env.jmpsProcessed - env.prevJmpsProcessed < 20 &&
         env.insnProcessed - env.prevInsnProcessed < 100
       ) {
         addNewState = false;
       }
-    } else if (statesEqual(env, sl.state, cur, false)) {
+    } else if (statesEqual(env, sl.state, cur, NOT_EXACT)) {
       sl.hitCnt++;
+      // What the continuation of the old state read and needed exact, this
+      // path's checkpoints must keep.
+      propagateLiveness(env, sl.state, cur);
+      if (env.aux[insnIdx]!.jmpPoint) env.hist.push(cur, insnIdx, env.prevInsnIdx, 0, null);
+      propagatePrecision(env, sl.state);
       return true;
     }
+    // Do not count misses of loop iterations that add no state: they would
+    // evict the checkpoints from earlier iterations.
     if (addNewState) sl.missCnt++;
     // Checkpoints that keep missing are dropped to keep the search fast.
     const n = force && sl.state.branches > 0 ? 64 : 3;
@@ -121,7 +140,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
     }
   }
   if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
-  if (!env.bpfCapable && statesCnt > 64) return false;
+  if (!env.bpfCapable && statesCnt > BPF_COMPLEXITY_LIMIT_STATES) return false;
   if (!addNewState) return false;
 
   env.totalStates++;
@@ -129,18 +148,15 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   updatePeakStates(env);
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
+  // Precision is earned by backtracking from later uses, never inherited.
+  if (env.bpfCapable) markAllScalarsImprecise(cur);
   const checkpoint = cloneState(cur);
   checkpoint.insnIdx = insnIdx;
   checkpoint.branches = 1;
   list.unshift({ state: checkpoint, hitCnt: 0, missCnt: 0 });
-  env.explored.set(insnIdx, list);
   cur.parent = checkpoint;
   cur.firstInsnIdx = insnIdx;
-  // Writes before the checkpoint are not the child's writes: clear the marks.
-  for (let j = 0; j <= cur.curframe; j++) {
-    const f = cur.frames[j]!;
-    for (let r = 0; r < 10; r++) f.regs[r]!.live = REG_LIVE_NONE;
-    for (const slot of f.stack) slot.spilled.live = REG_LIVE_NONE;
-  }
+  cur.histStart = cur.histEnd;
+  connectToCheckpoint(cur, checkpoint);
   return false;
 }

@@ -3,10 +3,20 @@
 // at least as general? Ids are compared up to renaming (check_ids).
 import { markUnknown, tnumEquals, tnumIn } from "./domain.ts";
 import type { Env } from "./env.ts";
-import { BPF_ADD_CONST, newReg, type RegState } from "./regs.ts";
+import { BPF_ADD_CONST, newReg, REG_LIVE_READ, type RegState } from "./regs.ts";
 import { baseType, RegType } from "./reg-types.ts";
 import { BPF_REG_SIZE, isSpilledScalarReg64, StackType, type StackSlot } from "./stack.ts";
 import type { FuncState, VerifierState } from "./state.ts";
+
+/**
+ * How strictly states_equal() compares (enum exact_level): NOT_EXACT for
+ * pruning (dead and imprecise values match anything), EXACT for
+ * infinite-loop detection, RANGE_WITHIN for loop convergence (ranges, but
+ * every value counts).
+ */
+export const NOT_EXACT = 0;
+export const EXACT = 1;
+export const RANGE_WITHIN = 2;
 
 /** Old id -> current id, plus a generator for "fresh" ids of zero scalar ids. */
 // Most comparisons fail before any id is met, so the tables are made lazily.
@@ -86,12 +96,17 @@ function regsExact(old: RegState, cur: RegState, ids: IdMap): boolean {
 }
 
 /** regsafe(): is `old` (verified safe) at least as general as `cur`? */
-function regsafe(old: RegState, cur: RegState, ids: IdMap, exact: boolean): boolean {
-  if (exact) return regsExact(old, cur, ids);
-  if (old.type === RegType.NOT_INIT) return true;
+function regsafe(old: RegState, cur: RegState, ids: IdMap, exact: number): boolean {
+  if (exact === EXACT) return regsExact(old, cur, ids);
+  // The old state's continuation never read it.
+  if (!(old.live & REG_LIVE_READ) && exact === NOT_EXACT) return true;
+  if (old.type === RegType.NOT_INIT && (exact === NOT_EXACT || cur.type === RegType.NOT_INIT))
+    return true;
   if (old.type !== cur.type) return false;
   switch (baseType(old.type)) {
     case RegType.SCALAR_VALUE:
+      // Nothing relied on its exact value.
+      if (!old.precise && exact === NOT_EXACT) return true;
       if ((old.id & BPF_ADD_CONST) !== (cur.id & BPF_ADD_CONST)) return false;
       if (old.id & BPF_ADD_CONST && old.off !== cur.off) return false;
       return (
@@ -126,6 +141,7 @@ const UNBOUND = ((): RegState => {
   const r = newReg();
   r.type = RegType.SCALAR_VALUE;
   markUnknown(r);
+  r.live = REG_LIVE_READ;
   return r;
 })();
 
@@ -139,14 +155,20 @@ function scalarRegForStack(env: Env, slot: StackSlot): RegState | null {
   return UNBOUND;
 }
 
-function stacksafe(env: Env, old: FuncState, cur: FuncState, ids: IdMap, exact: boolean): boolean {
+function stacksafe(env: Env, old: FuncState, cur: FuncState, ids: IdMap, exact: number): boolean {
   const oldBytes = old.stack.length * BPF_REG_SIZE;
   const curBytes = cur.stack.length * BPF_REG_SIZE;
   for (let i = 0; i < oldBytes; i++) {
     const spi = Math.floor(i / BPF_REG_SIZE);
     const k = i % BPF_REG_SIZE;
     const oldType = old.stack[spi]!.slotType[k]!;
-    if (exact && (i >= curBytes || oldType !== cur.stack[spi]!.slotType[k])) return false;
+    if (exact !== NOT_EXACT && (i >= curBytes || oldType !== cur.stack[spi]!.slotType[k]))
+      return false;
+    if (!(old.stack[spi]!.spilled.live & REG_LIVE_READ) && exact === NOT_EXACT) {
+      // The old state's continuation never read this slot.
+      i += BPF_REG_SIZE - 1 - k;
+      continue;
+    }
     if (oldType === StackType.INVALID) continue;
     if (env.allowUninitStack && oldType === StackType.MISC) continue;
     if (i >= curBytes) return false;
@@ -170,12 +192,12 @@ function stacksafe(env: Env, old: FuncState, cur: FuncState, ids: IdMap, exact: 
   return true;
 }
 
-/** states_equal(): `exact` for infinite-loop detection, otherwise "old covers cur". */
+/** states_equal(): does `old` cover `cur` (NOT_EXACT), or equal it (EXACT, RANGE_WITHIN)? */
 export function statesEqual(
   env: Env,
   old: VerifierState,
   cur: VerifierState,
-  exact: boolean,
+  exact: number,
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   const ids = new IdMap(env.idGen);

@@ -31,7 +31,15 @@ import {
 } from "../isa/opcodes.ts";
 import type { Insn } from "../isa/insn.ts";
 import type { Env } from "./env.ts";
-import { DEF_NOT_SUBREG, markRegUnknown, REG_LIVE_WRITTEN, type RegState } from "./regs.ts";
+import { markRegRead } from "./liveness.ts";
+import {
+  DEF_NOT_SUBREG,
+  markRegUnknown,
+  REG_LIVE_READ32,
+  REG_LIVE_READ64,
+  REG_LIVE_WRITTEN,
+  type RegState,
+} from "./regs.ts";
 import { RegType } from "./reg-types.ts";
 import { BPF_REG_FP } from "./state.ts";
 
@@ -115,6 +123,7 @@ export function checkRegArgIn(env: Env, regs: RegState[], regno: number, t: numb
     if (reg.type === RegType.NOT_INIT) env.fail(`R${regno} !read_ok`);
     if (regno === BPF_REG_FP) return;
     if (rw64) markInsnZext(env, reg);
+    markRegRead(env, reg, reg.parent, rw64 ? REG_LIVE_READ64 : REG_LIVE_READ32);
     return;
   }
   if (regno === BPF_REG_FP) env.fail("frame pointer is read only");

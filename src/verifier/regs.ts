@@ -51,6 +51,11 @@ export interface RegState extends ScalarBounds {
   precise: boolean;
   /** REG_LIVE_* marks. */
   live: number;
+  /**
+   * The same register (or stack slot) in the last checkpoint of this path:
+   * liveness.ts marks reads there (the kernel's `parent`). Copies share it.
+   */
+  parent: RegState | null;
   /** Index+1 of the insn that last wrote only the low 32 bits, or DEF_NOT_SUBREG. */
   subregDef: number;
 }
@@ -71,6 +76,7 @@ export function newReg(): RegState {
     subprogno: 0,
     precise: false,
     live: REG_LIVE_NONE,
+    parent: null,
     subregDef: DEF_NOT_SUBREG,
   } as unknown as RegState;
   markUnknown(r);
@@ -92,6 +98,7 @@ export function assignReg(dst: RegState, src: RegState): void {
   dst.subprogno = src.subprogno;
   dst.precise = src.precise;
   dst.live = src.live;
+  dst.parent = src.parent;
   dst.subregDef = src.subregDef;
   dst.varOff = src.varOff;
   dst.smin = src.smin;
@@ -104,11 +111,13 @@ export function assignReg(dst: RegState, src: RegState): void {
   dst.u32max = src.u32max;
 }
 
-/** copy_register_state(): like assignReg but the destination keeps its liveness marks. */
+/** copy_register_state(): like assignReg but the destination keeps its liveness marks and parent. */
 export function copyRegState(dst: RegState, src: RegState): void {
   const live = dst.live;
+  const parent = dst.parent;
   assignReg(dst, src);
   dst.live = live;
+  dst.parent = parent;
 }
 
 export function cloneReg(src: RegState): RegState {

@@ -45,9 +45,15 @@ export interface VerifierState {
   branches: number;
   /** Instruction of a checkpoint. */
   insnIdx: number;
-  /** First/last instruction processed since the checkpoint (for backtracking later). */
+  /** First/last instruction processed since the checkpoint (for backtracking). */
   firstInsnIdx: number;
   lastInsnIdx: number;
+  /**
+   * This path's jump history since the checkpoint: entries [histStart,
+   * histEnd) of `env.hist` (history.ts), which every state shares.
+   */
+  histStart: number;
+  histEnd: number;
 }
 
 export function newFuncState(
@@ -90,6 +96,8 @@ export function cloneState(s: VerifierState): VerifierState {
     insnIdx: s.insnIdx,
     firstInsnIdx: s.firstInsnIdx,
     lastInsnIdx: s.lastInsnIdx,
+    histStart: s.histStart,
+    histEnd: s.histEnd,
   };
 }
 

@@ -65,7 +65,7 @@ function checkMaxStackDepth(env: Env): void {
 function statsLine(env: Env): string {
   return (
     `processed ${env.insnProcessed} insns (limit ${env.insnLimit}) max_states_per_insn ${env.maxStatesPerInsn} ` +
-    `total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0\n`
+    `total_states ${env.totalStates} peak_states ${env.peakStates} mark_read ${env.longestMarkReadWalk}\n`
   );
 }
 
@@ -98,6 +98,8 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       insnIdx: 0,
       firstInsnIdx: 0,
       lastInsnIdx: -1,
+      histStart: 0,
+      histEnd: 0,
     };
     scratchAll(env.scratch);
     doCheck(env);
@@ -126,7 +128,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       maxStatesPerInsn: env.maxStatesPerInsn,
       totalStates: env.totalStates,
       peakStates: env.peakStates,
-      markRead: 0,
+      markRead: env.longestMarkReadWalk,
       stackDepth: env.subprogs.map((s) => s.stackDepth),
       ms,
     },

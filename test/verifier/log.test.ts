@@ -91,8 +91,13 @@ describe("verifier log", () => {
       `r1 = 0\n *(u32 *)(r10 - 12) = r1\n *(u64 *)(r10 - 8) = r10\n r0 = 0\n exit`,
       2,
     ).log;
+    // A zero stored off a slot boundary is STACK_ZERO, not a spill: the kernel
+    // marks its register precise first, so the state follows on its own line.
     expect(log).toContain(
-      "1: (63) *(u32 *)(r10 -12) = r1        ; R1_w=0 R10=fp0 fp-16=0000????\n",
+      "1: (63) *(u32 *)(r10 -12) = r1\n" +
+        "mark_precise: frame0: last_idx 1 first_idx 0 subseq_idx -1 \n" +
+        "mark_precise: frame0: regs=r1 stack= before 0: (b7) r1 = 0\n" +
+        "2: R1_w=0 R10=fp0 fp-16=0000????\n",
     );
     expect(log).toContain("2: (7b) *(u64 *)(r10 -8) = r10        ; R10=fp0 fp-8_w=fp0\n");
   });
