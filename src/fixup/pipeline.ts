@@ -11,6 +11,7 @@ import { convertCtxAccesses } from "./ctx/convert.ts";
 import { kernCtxFor } from "./ctx/index.ts";
 import { hardWireBranches, removeDeadCode, removeNops, sanitizeDeadCode } from "./dead-code.ts";
 import { FixupError } from "./errors.ts";
+import { inlineKfuncCalls } from "./inline-kfunc.ts";
 import { inlineMapLookups } from "./map-lookup.ts";
 import { emptyStats, type FixupOptions, type FixupStats, type PassContext } from "./types.ts";
 import { insertZext } from "./zext.ts";
@@ -85,6 +86,14 @@ export function fixupProgram<
       removeNops(list, pc);
     }
   }
+  // After dead code: each instance body is simplified for its call site (inline-kfunc.ts).
+  inlineKfuncCalls(
+    list,
+    pc,
+    opts.kfuncInstances ?? [],
+    opts.inlineKfuncs !== false,
+    opts.pruneKfuncs !== false,
+  );
   const convert = opts.convertCtx === true && kernCtxFor(opts.progType) !== undefined;
   if (convert) convertCtxAccesses(list, pc);
   inlineMapLookups(list, pc);

@@ -3,6 +3,7 @@
 // "kernel" offers, and what the pipeline hands back.
 import type { PatchList } from "../patch/index.ts";
 import type { InsnAux, MapInfo } from "../verifier/index.ts";
+import type { KfuncInstanceInfo } from "../verifier/kfunc-instances.ts";
 
 export type FixupList = PatchList<InsnAux>;
 
@@ -43,6 +44,18 @@ export interface FixupOptions {
   zext?: boolean;
   /** Let a `ja` that no longer fits 16 bits become `gotol` (default true). */
   gotol?: boolean;
+  /**
+   * The inlinable kfunc instances the verifier appended (VerifyResult.
+   * kfuncInstances): pasted over their calls (inline-kfunc.ts), then removed.
+   */
+  kfuncInstances?: readonly KfuncInstanceInfo[];
+  /** Inline kfunc instance bodies (default true); false keeps every kfunc call a call. */
+  inlineKfuncs?: boolean;
+  /**
+   * Paste each call site's instance as the dead-code passes simplified it
+   * (default true); false pastes the body as registered (for measurements).
+   */
+  pruneKfuncs?: boolean;
 }
 
 /** A direct tail call site: the constant prog_array and slot the verifier proved. */
@@ -63,6 +76,7 @@ export interface FixupStats {
   lookupsInlined: number;
   directTailCalls: number;
   zextInserted: number;
+  kfuncsInlined: number;
 }
 
 export const emptyStats = (): FixupStats => ({
@@ -74,6 +88,7 @@ export const emptyStats = (): FixupStats => ({
   lookupsInlined: 0,
   directTailCalls: 0,
   zextInserted: 0,
+  kfuncsInlined: 0,
 });
 
 /** What every pass gets besides the list. */

@@ -45,7 +45,7 @@ export const ARRAY_VALUES_OFFSET = 24;
 export function xlatedOfVerified(
   insns: readonly Insn[],
   aux: readonly InsnAux[],
-  opts: Pick<FixupOptions, "progType" | "unprivileged">,
+  opts: Pick<FixupOptions, "progType" | "unprivileged" | "kfuncInstances" | "inlineKfuncs">,
 ): string[] {
   const f = fixupProgram(
     { insns, aux },

@@ -25,6 +25,9 @@ import { IdAllocator } from "./object.ts";
 import type { HostKernel } from "../link/kernel/host-kernel.ts";
 import { createRuntimeKernel } from "../link/kernel/context-types.ts";
 import { Trampolines } from "../link/trampolines.ts";
+import { KfuncRegistry } from "../kfuncs/registry.ts";
+import { DYNPTR_KFUNCS } from "../kfuncs/dynptr/module.ts";
+import { defineKfuncModule } from "../kfuncs/module.ts";
 import { attachLoaded, releaseLoaded, statsOfLoaded } from "../link/runtime-glue.ts";
 import type { Link, ProgStats } from "../link/index.ts";
 import { Program, type ProgramHost, type ProgramInit } from "./program.ts";
@@ -49,7 +52,11 @@ export interface RuntimeOptions {
   seed?: number;
   /** CONFIG_HZ for bpf_jiffies64 (default 250). */
   hz?: number;
-  /** kfuncs by name, callable by programs that declare them `extern ... __ksym`. */
+  /**
+   * kfuncs by name, callable by programs that declare them `extern ... __ksym`
+   * (prototype `u64 name(u64, u64, u64, u64, u64)`; for typed ones, register
+   * a module in `runtime.kfuncs`).
+   */
   kfuncs?: Readonly<Record<string, HelperFn>>;
 }
 
@@ -64,6 +71,10 @@ export interface LoadProgramOptions {
   verify?: boolean;
   logLevel?: number;
   engine?: EngineChoice;
+  /** Inline the bodies of inlinable kfuncs at their call sites (default true). */
+  inlineKfuncs?: boolean;
+  /** Simplify each inlined body for its call site (default true; false for measurements). */
+  pruneKfuncs?: boolean;
 }
 
 const DEFAULT_TASK: FakeTask = {
@@ -96,8 +107,8 @@ export class Runtime implements Kernel, ProgramHost {
   private readonly collections = new Set<Collection>();
   /** Programs loaded with loadProgram and maps made with createMap: released by close(). */
   private readonly owned = new Set<Program | MapHandle>();
-  private readonly kfuncs: HelperFn[] = [];
-  private readonly kfuncIds = new Map<string, number>();
+  /** The kfuncs programs may call: modules register here (src/kfuncs). */
+  readonly kfuncs: KfuncRegistry;
   private readonly sink: TraceSink;
   private readonly clock: () => bigint;
   private readonly random: () => number;
@@ -123,16 +134,29 @@ export class Runtime implements Kernel, ProgramHost {
         this.trace.push(rec);
         if (this.trace.length > TRACE_KEEP) this.trace.shift();
       });
-    // kfunc ids start above any BTF id an object could use for itself.
-    for (const [name, fn] of Object.entries(opts.kfuncs ?? {})) {
-      this.kfuncIds.set(name, this.kfuncs.length + 1);
-      this.kfuncs.push(fn);
+    // kfunc ids are FUNC ids in the kernel BTF (src/kfuncs); the dynptr kfuncs are built in.
+    this.kfuncs = new KfuncRegistry(this.kernel, this);
+    this.kfuncs.register(DYNPTR_KFUNCS);
+    const untyped = Object.entries(opts.kfuncs ?? {});
+    if (untyped.length) {
+      const u64 = "unsigned long long";
+      const proto = { ret: u64, args: ["a", "b", "c", "d", "e"].map((n) => [u64, n] as const) };
+      this.kfuncs.register(
+        defineKfuncModule(
+          "runtime_options",
+          untyped.map(([name, fn]) => ({
+            name,
+            proto,
+            impl: (_k, r1, r2, r3, r4, r5, call) => fn(r1, r2, r3, r4, r5, call),
+          })),
+        ),
+      );
     }
     const helper = bindHelpers(this);
     this.env = {
       mem: this.mem,
       helper,
-      kfunc: (id) => this.kfuncs[id - 1],
+      kfunc: (id) => this.kfuncs.impl(id),
       tailCallTarget: (mapAddr, index) => this.tailCallTarget(mapAddr, index),
       tailCallMaxEntries: (mapAddr) => this.maps.fromAddr(mapAddr)?.maxEntries,
       packetData: (ctxAddr) => this.contexts.at(ctxAddr)?.packetData(),
@@ -212,7 +236,7 @@ export class Runtime implements Kernel, ProgramHost {
 
   /** The runtime's id of a kfunc registered by name. */
   kfuncId(name: string): number | undefined {
-    return this.kfuncIds.get(name);
+    return this.kfuncs.id(name);
   }
 
   /** Load a collection: maps, programs, slot initialisers, globals. */
@@ -224,6 +248,7 @@ export class Runtime implements Kernel, ProgramHost {
         pins: this.pins,
         engine: (choice) => pickEngine(choice ?? this.engineChoice),
         kfuncId: (n) => this.kfuncId(n),
+        kfuncs: this.kfuncs,
         newProgram: (init) => new Program(this, init),
         kernel: this.kernel,
         collectionClosed: (col) => this.collections.delete(col),
@@ -287,6 +312,9 @@ export class Runtime implements Kernel, ProgramHost {
         expectedAttachType: opts.expectedAttachType ?? 0,
         license,
         logLevel: opts.logLevel,
+        kfuncs: this.kfuncs,
+        inlineKfuncs: opts.inlineKfuncs,
+        pruneKfuncs: opts.pruneKfuncs,
       });
       verifierLog = v.log;
       insns = v.insns;

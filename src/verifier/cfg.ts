@@ -69,9 +69,11 @@ export function findSubprogs(env: Env): void {
       env.fail(
         "loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN",
       );
-    if (isPseudoKfuncCall(x)) return; // kfuncs are resolved against BTF (not supported yet)
+    if (isPseudoKfuncCall(x)) return; // kfuncs are resolved against BTF when checked
     addSubprog(env, i + x.imm + 1);
   });
+  // Inlinable kfunc instance bodies are hidden subprograms (kfunc-instances.ts).
+  for (const inst of env.kfuncInstances.values()) addSubprog(env, inst.start);
   if (env.log.level & 2) env.subprogs.forEach((s, i) => env.verbose(`func#${i} @${s.start}\n`));
 }
 
@@ -192,7 +194,7 @@ export function checkCfg(env: Env): void {
     return false;
   };
 
-  const visitCall = (t: number, visitCallee: boolean): boolean => {
+  const visitCall = (t: number, visitCallee: boolean, callee = t + insns[t]!.imm + 1): boolean => {
     const size = insns[t]!.code === LDDW ? 2 : 1;
     if (push(t, t + size, FALLTHROUGH)) return true;
     const after = aux[t + size];
@@ -202,7 +204,7 @@ export function checkCfg(env: Env): void {
     }
     if (visitCallee) {
       aux[t]!.prunePoint = true;
-      return push(t, t + insns[t]!.imm + 1, BRANCH);
+      return push(t, callee, BRANCH);
     }
     return false;
   };
@@ -224,6 +226,8 @@ export function checkCfg(env: Env): void {
           aux[t]!.prunePoint = true;
           aux[t]!.jmpPoint = true;
         }
+        // An inlinable kfunc call leads into its instance body (kernel-value.ts).
+        if (env.kfuncInstances.has(t)) return visitCall(t, true, env.kfuncInstances.get(t)!.start);
         return visitCall(t, x.src === BPF_PSEUDO_CALL);
       case BPF_JA: {
         if (opSource(x.code) !== BPF_K) env.fail(`jump out of range from insn ${t} to ${t}`);

@@ -38,6 +38,7 @@ import {
   tnumIsConst,
 } from "./domain.ts";
 import type { Env } from "./env.ts";
+import { kernelValueAccess } from "./kernel-value.ts";
 import { tnumText } from "./log.ts";
 import { mapProgCaps } from "./map-info.ts";
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
@@ -433,6 +434,9 @@ export function checkMemAccess(
     if (valueRegno >= 0) markRegUnknown(regs[valueRegno]!, env.bpfCapable);
   } else if (reg.type === RegType.CONST_PTR_TO_MAP) {
     env.fail("map_ptr access not supported without CONFIG_DEBUG_INFO_BTF");
+  } else if (reg.type === RegType.KERNEL_VALUE) {
+    // Inside an inlinable kfunc's body: trusted kernel memory (kernel-value.ts).
+    kernelValueAccess(env, t === BPF_READ, valueRegno);
   } else {
     env.fail(`R${regno} invalid mem access '${regTypeStr(reg.type)}'`);
   }

@@ -31,6 +31,7 @@ import { allocatedStack, growStack, type FuncState } from "./state.ts";
 import { stackAccessFlags } from "./history.ts";
 import { markStackSlotRead } from "./liveness.ts";
 import { markChainPrecision } from "./precision.ts";
+import { checkNoDynptrWrite, destroyDynptrsInRange, destroyIfDynptrStackSlot } from "./dynptr.ts";
 
 export const BPF_READ = 1;
 export const BPF_WRITE = 2;
@@ -112,6 +113,7 @@ function checkStackWriteFixedOff(
   ) {
     env.fail("attempt to corrupt spilled pointer on stack");
   }
+  destroyIfDynptrStackSlot(env, state, spi);
   const cur = env.frame;
   const reg = valueRegno >= 0 ? cur.regs[valueRegno]! : null;
   const isStMem = opClass(insn.code) === BPF_ST && opMode(insn.code) === BPF_MEM;
@@ -165,6 +167,7 @@ function checkStackWriteVarOff(
   const isStMem = opClass(insn.code) === BPF_ST && opMode(insn.code) === BPF_MEM;
   const writingZero = (value !== null && regIsNull(value)) || (!value && isStMem && insn.imm === 0);
   let zeroUsed = false;
+  destroyDynptrsInRange(env, state, minOff, maxOff);
   for (let i = minOff; i < maxOff; i++) {
     const slotIdx = -i - 1;
     const spi = Math.floor(slotIdx / BPF_REG_SIZE);
@@ -389,6 +392,7 @@ export function checkStackRangeInitialized(
     maxOff = Number(reg.smax) + off;
   }
   if (meta && meta.rawMode) {
+    checkNoDynptrWrite(env, state, minOff, maxOff + accessSize);
     meta.accessSize = accessSize;
     meta.regno = regno;
     return;

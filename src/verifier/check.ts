@@ -36,6 +36,9 @@ import {
 } from "./check-call.ts";
 import { checkReturnCode } from "./check-exit.ts";
 import { checkCondJmpOp } from "./check-jmp.ts";
+import { checkKfuncCall } from "./check-kfunc.ts";
+import { checkDynptrHelperCall, isDynptrHelper } from "./dynptr-helpers.ts";
+import { checkInstanceCall, inKfuncInstance, kernelValueAlu } from "./kernel-value.ts";
 import { checkLdAbs, checkLdImm } from "./check-ld.ts";
 import { checkAtomic, checkLoadMem, checkStoreImm, checkStoreReg } from "./check-mem.ts";
 import type { Env } from "./env.ts";
@@ -95,7 +98,7 @@ export function doCheck(env: Env): void {
       env.prevInsnIdx = idx;
 
       if (cls === BPF_ALU || cls === BPF_ALU64) {
-        checkAluOp(env, insn);
+        if (!kernelValueAlu(env, insn)) checkAluOp(env, insn);
       } else if (cls === BPF_LDX) {
         checkLoadMem(env, insn, false);
       } else if (cls === BPF_STX) {
@@ -125,15 +128,20 @@ export function doCheck(env: Env): void {
           ) {
             env.fail("BPF_CALL uses reserved fields");
           }
-          if (insn.src === BPF_PSEUDO_CALL) {
+          if (inKfuncInstance(env)) {
+            // A host call from an inlinable kfunc's body (kernel-value.ts).
+            checkInstanceCall(env, insn);
+          } else if (insn.src === BPF_PSEUDO_CALL) {
             env.insnIdx = checkFuncCall(env, insn);
             env.markRegScratched(0);
             continue;
+          } else if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
+            checkKfuncCall(env, insn);
+          } else if (isDynptrHelper(insn.imm)) {
+            checkDynptrHelperCall(env, insn);
+          } else {
+            checkHelperCall(env, insn);
           }
-          if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
-            env.fail("calling kernel function is not supported without CONFIG_DEBUG_INFO_BTF");
-          }
-          checkHelperCall(env, insn);
           env.markRegScratched(0);
         } else if (op === BPF_JA) {
           if (
@@ -157,13 +165,15 @@ export function doCheck(env: Env): void {
           ) {
             env.fail("BPF_EXIT uses reserved fields");
           }
+          // The exit of an inlinable kfunc's instance body ends the path (kernel-value.ts).
+          const instanceExit = inKfuncInstance(env);
           if (!env.cur.curframe) checkResourceLeak(env, "BPF_EXIT instruction in main prog");
-          if (env.cur.curframe) {
+          if (env.cur.curframe && !instanceExit) {
             env.insnIdx = prepareFuncExit(env);
             doPrintState = true;
             continue;
           }
-          checkReturnCode(env);
+          if (!instanceExit) checkReturnCode(env);
           exited = true;
         } else {
           env.insnIdx = checkCondJmpOp(env, insn);

@@ -19,6 +19,8 @@ import { getSpi } from "./stack.ts";
 import { JmpHistory } from "./history.ts";
 import type { FuncState, VerifierState } from "./state.ts";
 import type { TracingAttach } from "./tracing.ts";
+import type { KfuncTable } from "./kfuncs/types.ts";
+import type { KfuncInstance } from "./kernel-value.ts";
 
 export interface SubprogInfo {
   start: number;
@@ -67,6 +69,12 @@ export class Env {
   readonly insnLimit: number;
   /** fentry/fexit: the traced function (tracing.ts). */
   readonly attachTarget: TracingAttach | undefined;
+  /** kfuncs the program may call (check-kfunc.ts). */
+  readonly kfuncs: KfuncTable | undefined;
+  /** CAP_SYS_BOOT (KF_DESTRUCTIVE kfuncs). */
+  readonly sysBootCapable: boolean;
+  /** Inlinable kfunc call sites and their instance bodies (kernel-value.ts). */
+  readonly kfuncInstances = new Map<number, KfuncInstance>();
 
   subprogs: SubprogInfo[] = [];
   cur!: VerifierState;
@@ -122,6 +130,8 @@ export class Env {
     this.nrCpuIds = opts.nrCpuIds ?? 1;
     this.insnLimit = opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
     this.attachTarget = opts.attachTarget;
+    this.kfuncs = opts.kfuncs;
+    this.sysBootCapable = opts.caps?.sysBoot ?? !opts.unprivileged;
   }
 
   /** Write to the log (no-op at level 0). */

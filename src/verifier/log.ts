@@ -14,6 +14,7 @@ import {
 import { baseType, isPktPointer, RegType, regTypeStr } from "./reg-types.ts";
 import { BPF_REG_SIZE, SLOT_TYPE_CHAR, StackType } from "./stack.ts";
 import type { FuncState, VerifierState } from "./state.ts";
+import { dynptrStateText } from "./kfuncs/dynptr-text.ts";
 
 export const BPF_LOG_LEVEL1 = 1;
 export const BPF_LOG_LEVEL2 = 2;
@@ -183,7 +184,10 @@ export function verifierStateText(
     }
     if (!valid) continue;
     const name = ` fp${(-i - 1) * BPF_REG_SIZE}${livenessText(slot.spilled.live)}=`;
-    if (slot.slotType[BPF_REG_SIZE - 1] === StackType.SPILL) {
+    if (slot.slotType[BPF_REG_SIZE - 1] === StackType.DYNPTR) {
+      // A dynptr prints once, at its first (higher) slot: ` fp-16=dynptr_local(id=1)`.
+      if (slot.spilled.dynptrFirst) out += name + dynptrStateText(slot.spilled);
+    } else if (slot.slotType[BPF_REG_SIZE - 1] === StackType.SPILL) {
       // Bytes below a narrow spill (MISC/ZERO/INVALID) are printed before the register.
       let j = 0;
       while (j < BPF_REG_SIZE && slot.slotType[j] !== StackType.SPILL) j++;

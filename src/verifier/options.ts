@@ -4,6 +4,8 @@ import type { Insn } from "../isa/insn.ts";
 import type { InsnAux } from "./aux.ts";
 import type { TracingAttach } from "./tracing.ts";
 import type { MapInfo, MapResolver } from "./map-info.ts";
+import type { KfuncTable } from "./kfuncs/types.ts";
+import type { KfuncInstanceInfo } from "./kfunc-instances.ts";
 
 /** Capabilities of the loader, as in the kernel (root has both). */
 export interface VerifierCaps {
@@ -17,6 +19,8 @@ export interface VerifierCaps {
    * leaks and uninitialised stack reads stay forbidden.
    */
   mitigationsOff?: boolean;
+  /** CAP_SYS_BOOT: KF_DESTRUCTIVE kfuncs (default: root has it). */
+  sysBoot?: boolean;
 }
 
 /** Kernel-syntax text of one instruction for the log (without the `N: ` prefix). */
@@ -53,6 +57,13 @@ export interface VerifyOptions {
    * types the context array), or why it was refused. See tracing.ts.
    */
   attachTarget?: TracingAttach;
+  /** kfuncs `call` instructions with src BPF_PSEUDO_KFUNC_CALL may name (check-kfunc.ts). */
+  kfuncs?: KfuncTable;
+  /**
+   * Give each call of an inlinable kfunc its own copy of the body, verified in
+   * its call's context (default true; kernel-value.ts). Never changes a verdict.
+   */
+  inlineKfuncs?: boolean;
 }
 
 export interface VerifyStats {
@@ -78,4 +89,11 @@ export interface VerifyResult {
   /** Facts per instruction for later passes. */
   aux: InsnAux[];
   stats: VerifyStats;
+  /**
+   * The program as verified when inlinable kfunc instances were appended to it
+   * (`aux` covers these); undefined when it is the input itself.
+   */
+  insns?: Insn[];
+  /** The instances (hidden subprograms) appended, for the rewrite passes. */
+  kfuncInstances?: KfuncInstanceInfo[];
 }

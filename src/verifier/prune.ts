@@ -68,7 +68,10 @@ function pointerPartEqual(a: RegState, b: RegState): boolean {
     a.btf === b.btf &&
     a.range === b.range &&
     a.memSize === b.memSize &&
-    a.subprogno === b.subprogno
+    a.subprogno === b.subprogno &&
+    a.dynptrType === b.dynptrType &&
+    a.dynptrFirst === b.dynptrFirst &&
+    a.dynptrId === b.dynptrId
   );
 }
 
@@ -187,6 +190,12 @@ function stacksafe(env: Env, old: FuncState, cur: FuncState, ids: IdMap, exact: 
     if (k !== BPF_REG_SIZE - 1) continue;
     if (oldSlot.slotType[BPF_REG_SIZE - 1] === StackType.SPILL) {
       if (!regsafe(oldSlot.spilled, curSlot.spilled, ids, exact)) return false;
+    } else if (oldSlot.slotType[BPF_REG_SIZE - 1] === StackType.DYNPTR) {
+      // Same dynptr kind and half; references compared up to renaming (stacksafe).
+      const o = oldSlot.spilled;
+      const c = curSlot.spilled;
+      if (o.dynptrType !== c.dynptrType || o.dynptrFirst !== c.dynptrFirst) return false;
+      if (!ids.check(o.refObjId, c.refObjId)) return false;
     }
   }
   return true;

@@ -25,6 +25,12 @@ export const RegType = {
   PTR_TO_BUF: 18,
   PTR_TO_FUNC: 19,
   CONST_PTR_TO_DYNPTR: 20,
+  /**
+   * Trusted kernel data inside an inlinable kfunc's body (the RFC's
+   * KERNEL_VALUE, see kernel-value.ts): no range, no id; ALU on it and loads
+   * through it give KERNEL_VALUE, stores through it are allowed.
+   */
+  KERNEL_VALUE: 21,
 } as const;
 export type RegTypeName = keyof typeof RegType;
 
@@ -74,6 +80,7 @@ const BASE_NAMES: readonly string[] = [
   "buf",
   "func",
   "dynptr_ptr",
+  "kernel_value",
 ];
 
 /** Prefixes in the kernel's order; each present flag adds its prefix. */

@@ -58,6 +58,16 @@ export interface RegState extends ScalarBounds {
   parent: RegState | null;
   /** Index+1 of the insn that last wrote only the low 32 bits, or DEF_NOT_SUBREG. */
   subregDef: number;
+  /**
+   * Dynptrs (dynptr.ts): the BPF_DYNPTR_TYPE_* of a STACK_DYNPTR slot's
+   * spilled state or a CONST_PTR_TO_DYNPTR; on a slice (PTR_TO_MEM) the type
+   * of the dynptr it came from, 0 otherwise.
+   */
+  dynptrType: number;
+  /** STACK_DYNPTR: this slot is the dynptr's first (higher) slot. */
+  dynptrFirst: boolean;
+  /** A dynptr slice: the id of the dynptr it was taken from (invalidated with it). */
+  dynptrId: number;
 }
 
 /** A register with no value (NOT_INIT), bounds unknown. */
@@ -78,6 +88,9 @@ export function newReg(): RegState {
     live: REG_LIVE_NONE,
     parent: null,
     subregDef: DEF_NOT_SUBREG,
+    dynptrType: 0,
+    dynptrFirst: false,
+    dynptrId: 0,
   } as unknown as RegState;
   markUnknown(r);
   return r;
@@ -100,6 +113,9 @@ export function assignReg(dst: RegState, src: RegState): void {
   dst.live = src.live;
   dst.parent = src.parent;
   dst.subregDef = src.subregDef;
+  dst.dynptrType = src.dynptrType;
+  dst.dynptrFirst = src.dynptrFirst;
+  dst.dynptrId = src.dynptrId;
   dst.varOff = src.varOff;
   dst.smin = src.smin;
   dst.smax = src.smax;
@@ -137,6 +153,9 @@ function clearPointerPart(reg: RegState): void {
   reg.subprogno = 0;
   reg.id = 0;
   reg.refObjId = 0;
+  reg.dynptrType = 0;
+  reg.dynptrFirst = false;
+  reg.dynptrId = 0;
 }
 
 /** __mark_reg_known(): value known to be `imm` (the type is left alone). */

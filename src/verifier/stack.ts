@@ -14,8 +14,10 @@ export const StackType = {
   SPILL: 1,
   MISC: 2,
   ZERO: 3,
+  /** Both 8-byte slots of a bpf_dynptr (dynptr.ts); the state is in `spilled`. */
+  DYNPTR: 4,
 } as const;
-export const SLOT_TYPE_CHAR = "?rm0";
+export const SLOT_TYPE_CHAR = "?rm0d";
 
 export interface StackSlot {
   /** One StackType per byte; index 0 is the highest address (fp-8*spi-1). */

@@ -17,6 +17,7 @@ import { markRegKnownZero } from "./regs.ts";
 import { RegType } from "./reg-types.ts";
 import { BPF_MAIN_FUNC, newFuncState } from "./state.ts";
 import { checkAttachBtfId } from "./tracing.ts";
+import { instanceReport, instantiateKfuncs } from "./kfunc-instances.ts";
 
 /** Kernel-syntax instruction text for the log: `(b7) r0 = 0`. */
 export const defaultInsnPrinter: InsnPrinter = (insns, idx) => disasmInsn(insns, idx);
@@ -72,7 +73,10 @@ function statsLine(env: Env): string {
 /** Verify a program; never throws for a rejected program (see `accepted`). */
 export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyResult {
   const t0 = performance.now();
-  const env = new Env(insns, options, defaultInsnPrinter);
+  // Inlinable kfuncs: each call site's own copy of the body, appended (kfunc-instances.ts).
+  const prog = instantiateKfuncs(insns, options);
+  const env = new Env(prog.insns, options, defaultInsnPrinter);
+  for (const inst of prog.instances) env.kfuncInstances.set(inst.call, inst);
   let error: string | undefined;
   let errorInsn: number | undefined;
   let stage: "cfg" | "check" = "cfg";
@@ -123,6 +127,9 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     errorInsn,
     log: env.log.toString(),
     aux: env.aux,
+    ...(prog.instances.length
+      ? { insns: [...prog.insns], kfuncInstances: instanceReport(env) }
+      : {}),
     stats: {
       insnsProcessed: env.insnProcessed,
       maxStatesPerInsn: env.maxStatesPerInsn,

@@ -156,9 +156,11 @@ function report(t: Target, r: VerifyResult, flags: VerifyFlags, ctx: CommandCont
 
 /** --xlated: the program after the rewrite passes (src/fixup), as bpftool prints it. */
 function xlatedLines(t: Target, r: VerifyResult): string[] {
-  return xlatedOfVerified(t.insns, r.aux, {
+  // With inlinable kfunc instances, r.insns is the program as verified (instances appended).
+  return xlatedOfVerified(r.insns ?? t.insns, r.aux, {
     progType: t.options.progType,
     unprivileged: t.options.unprivileged,
+    kfuncInstances: r.kfuncInstances,
   });
 }
 

@@ -24,6 +24,7 @@ import { TASK_HELPERS } from "./task.ts";
 import { TIME_HELPERS } from "./time.ts";
 import type { HelperImpl, HelperTable } from "./types.ts";
 import { XDP_HELPERS } from "./xdp.ts";
+import { DYNPTR_HELPERS } from "../../kfuncs/dynptr/helpers.ts";
 
 export type { HelperImpl, HelperTable } from "./types.ts";
 export { bprintf, type MemReader } from "./format.ts";
@@ -45,6 +46,7 @@ const TABLES: readonly HelperTable[] = [
   STACK_HELPERS,
   CGROUP_HELPERS,
   MISC_HELPERS,
+  DYNPTR_HELPERS,
 ];
 
 const IMPLS = new Map<number, HelperImpl>();

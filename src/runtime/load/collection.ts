@@ -17,6 +17,7 @@ import type { PinNamespace } from "./pins.ts";
 import { resolveProgram } from "./resolve.ts";
 import { verifyAndRewrite } from "./verify.ts";
 import type { HostKernel } from "../../link/kernel/host-kernel.ts";
+import type { KfuncTable } from "../../verifier/kfuncs/types.ts";
 import { isFentryFexit, noteProgram, resolveTracingTarget } from "../../link/runtime-glue.ts";
 
 export interface LoaderHost {
@@ -24,6 +25,8 @@ export interface LoaderHost {
   readonly pins: PinNamespace;
   engine(choice: LoadCollectionOptions["engine"]): Engine;
   kfuncId(name: string): number | undefined;
+  /** The kfuncs the verifier checks calls against (src/kfuncs). */
+  readonly kfuncs?: KfuncTable;
   newProgram(init: ProgramInit): Program;
   /** Host functions fentry/fexit programs may trace (src/link). */
   readonly kernel: HostKernel;
@@ -97,6 +100,9 @@ function loadPrograms(
           logLevel: opts.logLevel,
           caps: opts.caps,
           attachTarget: tracing?.attach,
+          kfuncs: host.kfuncs,
+          inlineKfuncs: opts.inlineKfuncs,
+          pruneKfuncs: opts.pruneKfuncs,
         });
         verifierLog = v.log;
         insns = v.insns;

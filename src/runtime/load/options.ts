@@ -36,6 +36,10 @@ export interface LoadCollectionOptions {
    * runtime.kernel. Attach them with runtime.attach(prog).
    */
   attachTarget?: Program;
+  /** Inline the bodies of inlinable kfuncs at their call sites (default true; src/kfuncs). */
+  inlineKfuncs?: boolean;
+  /** Simplify each inlined kfunc body for its call site (default true). */
+  pruneKfuncs?: boolean;
   /** Values of `extern ... __kconfig` variables by name (LINUX_KERNEL_VERSION has a default). */
   kconfig?: Readonly<Record<string, number | bigint | boolean>>;
 }

@@ -10,6 +10,7 @@ import { fixupProgram } from "../../fixup/index.ts";
 import { MapHeader, type MapRegistry } from "../maps/index.ts";
 import type { TracingAttach } from "../../verifier/tracing.ts";
 import { tracingRewrite } from "../../link/runtime-glue.ts";
+import type { KfuncTable } from "../../verifier/kfuncs/types.ts";
 
 export interface VerifyRequest {
   insns: readonly Insn[];
@@ -18,6 +19,12 @@ export interface VerifyRequest {
   license: string;
   logLevel?: number;
   caps?: Partial<VerifierCaps>;
+  /** kfuncs calls may name (the runtime's registry, src/kfuncs). */
+  kfuncs?: KfuncTable;
+  /** Inline inlinable kfuncs (default true). */
+  inlineKfuncs?: boolean;
+  /** Simplify inlined bodies per call site (default true). */
+  pruneKfuncs?: boolean;
 }
 
 /** Verify; returns the log of an accepted program, throws VerifierError otherwise. */
@@ -31,6 +38,8 @@ export function verifyLoaded(registry: MapRegistry, req: VerifyRequest): string 
     caps: req.caps ?? { bpf: true, perfmon: true },
     gplCompatible: licenseIsGplCompatible(req.license),
     nrCpuIds: registry.ncpus,
+    kfuncs: req.kfuncs,
+    inlineKfuncs: req.inlineKfuncs,
   });
   return r.log;
 }
@@ -76,14 +85,22 @@ export function verifyAndRewrite(registry: MapRegistry, req: RewriteRequest): Re
     gplCompatible: licenseIsGplCompatible(req.license),
     nrCpuIds: registry.ncpus,
     attachTarget: req.attachTarget,
+    kfuncs: req.kfuncs,
+    inlineKfuncs: req.inlineKfuncs,
   });
+  // Inlinable kfunc instances were appended to what was verified: the engine's
+  // form gets the same bodies (they hold no map references to resolve).
+  const exec = r.insns ? [...req.exec, ...r.insns.slice(req.insns.length)] : req.exec;
   const f = fixupProgram(
-    { insns: req.exec, aux: r.aux },
+    { insns: exec, aux: r.aux },
     {
       progType,
       unprivileged: caps.bpf === false || caps.perfmon === false,
       convertCtx: true,
       arrayValuesOffset: MapHeader.VALUES_ADDR,
+      kfuncInstances: r.kfuncInstances,
+      inlineKfuncs: req.inlineKfuncs,
+      pruneKfuncs: req.pruneKfuncs,
     },
   );
   // fentry/fexit: loads through BTF-typed pointers become safe reads (BPF_PROBE_MEM).
