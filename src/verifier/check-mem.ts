@@ -381,7 +381,7 @@ export function checkMemAccess(
     checkLeak(env, t, valueRegno, "ctx");
     checkPtrOffReg(env, reg, regno, false);
     checkTracingCtxAccess(env, env.attachTarget, off, size, t === BPF_WRITE, valueRegno);
-  } else if (baseType(reg.type) === RegType.PTR_TO_BTF_ID) {
+  } else if (baseType(reg.type) === RegType.PTR_TO_BTF_ID && !typeMayBeNull(reg.type)) {
     checkPtrToBtfAccess(env, regno, off, size, t === BPF_WRITE, valueRegno);
   } else if (reg.type === RegType.PTR_TO_CTX) {
     checkLeak(env, t, valueRegno, "ctx");
