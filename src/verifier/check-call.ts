@@ -2,8 +2,8 @@
 // what each argument register must hold; memory arguments are checked for
 // bounds and initialisation; maps must suit the helper; R0 gets the return
 // type; R1-R5 are clobbered. References acquired by helpers (sockets, ring
-// buffer records) must be released before exit.
-import { MAX_CALL_FRAMES } from "../isa/opcodes.ts";
+// buffer records) and spin locks are tracked in refs.ts; BPF-to-BPF calls
+// and the callbacks of bpf_loop & co. are entered in calls.ts.
 import type { Insn } from "../isa/insn.ts";
 import { helperName } from "../uapi/helper-ids.ts";
 import { MapType } from "../uapi/map-types.ts";
@@ -24,13 +24,12 @@ import { checkStackRangeInitialized, type RawModeMeta } from "./check-stack.ts";
 import { markChainPrecision, markStackSlotPrecision } from "./precision.ts";
 import { boundsSync, tnumIsConst } from "./domain.ts";
 import type { Env } from "./env.ts";
-import { printVerifierState } from "./explore.ts";
 import { decodeArgType, decodeRetType } from "./helpers/decode.ts";
 import { HELPER_ONLY_WITH, MAP_ONLY_WITH, RECORD_MAP_HELPERS } from "./helpers/map-compat.ts";
 import { ArgKind, RetKind, type HelperProto } from "./helpers/proto-types.ts";
 import { helperProtoById } from "./helpers/protos.ts";
 import type { MapInfo } from "./map-info.ts";
-import { checkRegArg, checkRegArgIn, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
+import { checkRegArg, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
 import {
   DEF_NOT_SUBREG,
   isRegConst,
@@ -49,8 +48,21 @@ import {
   TypeFlag,
   typeMayBeNull,
 } from "./reg-types.ts";
-import { forEachReg, newFuncState } from "./state.ts";
-import { BPF_LOG_LEVEL, scratchAll } from "./log.ts";
+import { forEachReg } from "./state.ts";
+import { CALLBACK_HELPERS, processTimerFunc } from "./callbacks.ts";
+import { pushCallbackCall, pushLoopCallback, subprogTailCalls } from "./calls.ts";
+import {
+  acquireReference,
+  activeLocks,
+  checkResourceLeak,
+  markRegInvalid,
+  processSpinLock,
+  releaseReference,
+} from "./refs.ts";
+
+// Moved to their own files; still importable from here.
+export { checkResourceLeak } from "./refs.ts";
+export { checkFuncCall, prepareFuncExit } from "./calls.ts";
 
 const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
 /** Helpers refuse sizes beyond this (BPF_MAX_VAR_SIZ). */
@@ -70,6 +82,8 @@ const F = {
   loop: 181,
   find_vma: 180,
   timer_set_callback: 170,
+  spin_lock: 93,
+  spin_unlock: 94,
   user_ringbuf_drain: 209,
 } as const;
 
@@ -162,7 +176,7 @@ function checkRegType(env: Env, regno: number, argKind: number, argFlags: number
 }
 
 /** check_func_arg_reg_off(): which pointers may carry an offset into a helper. */
-function checkFuncArgRegOff(env: Env, reg: RegState, regno: number, argFlags: number): void {
+export function checkFuncArgRegOff(env: Env, reg: RegState, regno: number, argFlags: number): void {
   if (argFlags & TypeFlag.OBJ_RELEASE) {
     if (reg.off)
       env.fail(
@@ -357,12 +371,15 @@ function checkFuncArg(env: Env, arg: number, meta: CallMeta, proto: HelperProto)
         meta,
       );
       break;
-    case ArgKind.ARG_PTR_TO_SPIN_LOCK: {
-      const map = reg.map;
-      if (map && !map.btfValueTypeId) {
-        env.fail(`map '${map.name ?? ""}' has to have BTF in order to use bpf_spin_lock`);
-      }
-      env.fail(`map '${map?.name ?? ""}' has no valid bpf_spin_lock`);
+    case ArgKind.ARG_PTR_TO_SPIN_LOCK:
+      if (meta.funcId !== F.spin_lock && meta.funcId !== F.spin_unlock)
+        env.fail("verifier bug: spin lock arg on unexpected helper");
+      processSpinLock(env, regno, meta.funcId === F.spin_lock);
+      break;
+    case ArgKind.ARG_PTR_TO_TIMER: {
+      if (meta.map) env.fail("verifier bug: Two map pointers in a timer helper");
+      meta.map = processTimerFunc(env, regno);
+      meta.mapUid = reg.mapUid;
       break;
     }
     case ArgKind.ARG_PTR_TO_FUNC:
@@ -448,50 +465,16 @@ function checkMapFuncCompatibility(env: Env, map: MapInfo | null, proto: HelperP
   const types = HELPER_ONLY_WITH[proto.name];
   const okForFn = !types || types.includes(map.type);
   if (okForMap && okForFn) {
-    if (proto.id === F.tail_call && env.subprogs.length > 1) {
-      // JIT-supported subprog tail calls are assumed (x86-64 behaviour).
-    }
+    // allow_tail_call_in_subprogs(): only JITs that keep the tail call counter across calls.
+    if (proto.id === F.tail_call && env.subprogs.length > 1 && !subprogTailCalls(env))
+      env.fail("mixing of tail_calls and bpf-to-bpf calls is not supported");
     return;
   }
   env.fail(`cannot pass map_type ${map.type} into func ${funcIdName(proto.id)}#${proto.id}`);
 }
 
-/** acquire_reference(). */
-function acquireReference(env: Env): number {
-  const id = ++env.idGen;
-  env.cur.refs.push({ id, insnIdx: env.insnIdx });
-  return id;
-}
-
-/** mark_reg_invalid(): a pointer that is no longer safe to use. */
-function markRegInvalid(env: Env, reg: RegState): void {
-  if (!env.allowPtrLeaks) markRegNotInit(reg, env.bpfCapable);
-  else markRegUnknown(reg, env.bpfCapable);
-}
-
-/** release_reference(): drop a reference and every copy of the pointer. */
-function releaseReference(env: Env, refObjId: number): boolean {
-  const refs = env.cur.refs;
-  const i = refs.findIndex((r) => r.id === refObjId);
-  if (i < 0) return false;
-  refs.splice(i, 1);
-  forEachReg(env.cur, (reg) => {
-    if (reg.refObjId === refObjId) markRegInvalid(env, reg);
-  });
-  return true;
-}
-
-/** check_reference_leak() / check_resource_leak(): no reference may outlive the program. */
-export function checkResourceLeak(env: Env, what: string): void {
-  if (env.cur.curframe) return;
-  const refs = env.cur.refs;
-  if (!refs.length) return;
-  for (const r of refs) env.errorLine(`Unreleased reference id=${r.id} alloc_insn=${r.insnIdx}`);
-  env.fail(`${what} would lead to reference leak`);
-}
-
 /** clear_all_pkt_pointers(): the packet may have moved. */
-function clearAllPktPointers(env: Env): void {
+export function clearAllPktPointers(env: Env): void {
   forEachReg(env.cur, (reg) => {
     if (isPktPointerAny(reg.type)) markRegInvalid(env, reg);
   });
@@ -537,6 +520,8 @@ function getHelperProto(env: Env, id: number): HelperProto {
 /** check_helper_call(). */
 export function checkHelperCall(env: Env, insn: Insn): void {
   const funcId = insn.imm;
+  if (activeLocks(env.cur) && funcId !== F.spin_unlock)
+    env.fail("function calls are not allowed while holding a lock");
   const proto = getHelperProto(env, funcId);
   if (!env.gplCompatible && proto.gplOnly) {
     env.fail("cannot call GPL-restricted function from non-GPL compatible program");
@@ -580,9 +565,13 @@ export function checkHelperCall(env: Env, insn: Insn): void {
       if (!regIsNull(regs[2]!)) env.fail("get_local_storage() doesn't support non-zero flags");
       break;
     case F.for_each_map_elem:
-    case F.loop:
-    case F.find_vma:
     case F.timer_set_callback:
+      pushCallbackCall(env, meta.subprogno, CALLBACK_HELPERS.get(funcId)!);
+      break;
+    case F.loop:
+      pushLoopCallback(env, meta.subprogno, CALLBACK_HELPERS.get(funcId)!);
+      break;
+    case F.find_vma:
     case F.user_ringbuf_drain:
       env.fail(`callback functions (${funcIdName(funcId)}#${funcId}) are not supported yet`);
   }
@@ -678,54 +667,4 @@ function refineRetvalRange(
       break;
     }
   }
-}
-
-/** check_func_call(): a BPF-to-BPF call enters a new frame. Returns the next insn index. */
-export function checkFuncCall(env: Env, insn: Insn): number {
-  const state = env.cur;
-  const target = env.insnIdx + insn.imm + 1;
-  const subprog = env.subprogs.findIndex((s) => s.start === target);
-  if (subprog < 0) env.fail(`verifier bug: target of func call at insn ${target} is not a program`);
-  if (state.curframe + 1 >= MAX_CALL_FRAMES)
-    env.fail(`the call stack of ${state.curframe + 2} frames is too deep`);
-  const caller = state.frames[state.curframe]!;
-  const callee = newFuncState(state.curframe + 1, env.insnIdx, subprog, env.bpfCapable);
-  for (let i = 1; i <= 5; i++) {
-    const r = caller.regs[i]!;
-    Object.assign(callee.regs[i]!, r);
-  }
-  scratchAll(env.scratch);
-  state.frames[state.curframe + 1] = callee;
-  state.curframe++;
-  for (const r of CALLER_SAVED) {
-    markRegNotInit(caller.regs[r]!, env.bpfCapable);
-    checkRegArgIn(env, caller.regs, r, DST_OP_NO_MARK);
-  }
-  if (env.log.level & BPF_LOG_LEVEL) {
-    env.verbose("caller:\n");
-    printVerifierState(env, true, caller.frameno);
-    env.verbose("callee:\n");
-    printVerifierState(env, true, callee.frameno);
-  }
-  return env.subprogs[subprog]!.start;
-}
-
-/** prepare_func_exit(): return from a subprogram to its caller. Returns the next insn index. */
-export function prepareFuncExit(env: Env): number {
-  const state = env.cur;
-  const callee = state.frames[state.curframe]!;
-  const r0 = callee.regs[0]!;
-  if (r0.type === RegType.PTR_TO_STACK) env.fail("cannot return stack pointer to the caller");
-  const caller = state.frames[state.curframe - 1]!;
-  Object.assign(caller.regs[0]!, r0);
-  const callsite = callee.callsite;
-  if (env.log.level & BPF_LOG_LEVEL) {
-    env.verbose("returning from callee:\n");
-    printVerifierState(env, true, callee.frameno);
-    env.verbose(`to caller at ${callsite}:\n`);
-    printVerifierState(env, true, caller.frameno);
-  }
-  state.frames.length = state.curframe;
-  state.curframe--;
-  return callsite + 1;
 }

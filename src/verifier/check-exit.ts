@@ -8,6 +8,7 @@ import type { Env } from "./env.ts";
 import { markChainPrecision } from "./precision.ts";
 import { checkRegArg, SRC_OP } from "./reg-access.ts";
 import { RegType, regTypeStr } from "./reg-types.ts";
+import type { RegState } from "./regs.ts";
 
 /** Allowed R0 range at exit for a program type, or undefined when anything goes. */
 function retvalRange(env: Env): [number, number] | undefined {
@@ -48,14 +49,50 @@ function retvalRange(env: Env): [number, number] | undefined {
   }
 }
 
-/** check_return_code() for the main program's exit. */
+/** verbose_invalid_scalar(): R0 outside the range the exit allows. */
+export function formatRetvalError(
+  reg: RegState,
+  ctx: string,
+  regName: string,
+  minval: number,
+  maxval: number,
+): string {
+  let text = `${ctx} the register ${regName} has`;
+  let unknown = true;
+  if (reg.smin > S64_MIN) {
+    text += ` smin=${reg.smin}`;
+    unknown = false;
+  }
+  if (reg.smax < S64_MAX) {
+    text += ` smax=${reg.smax}`;
+    unknown = false;
+  }
+  if (unknown) text += " unknown scalar value";
+  return `${text} should have been in [${minval}, ${maxval}]`;
+}
+
+/**
+ * check_return_code() at an exit of frame 0: the main program's (range per
+ * program type), an async callback's (its own range) or, in a global
+ * function's own pass, a subprogram's (any scalar).
+ */
 export function checkReturnCode(env: Env): void {
   checkRegArg(env, 0, SRC_OP);
   const r0 = env.regs[0]!;
   if (isPointerValue(env, r0)) env.fail("R0 leaks addr as return value");
-  const range = retvalRange(env);
+  const frame = env.cur.frames[0]!;
+  let range = retvalRange(env);
+  let ctx = "At program exit";
+  if (frame.callback?.async) {
+    ctx = "At async callback return";
+    range = [frame.callback.retMin, frame.callback.retMax];
+  } else if (frame.subprogno) {
+    if (r0.type !== RegType.SCALAR_VALUE) {
+      env.fail(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0.type)})`);
+    }
+    return;
+  }
   if (!range) return;
-  const ctx = "At program exit";
   if (r0.type !== RegType.SCALAR_VALUE) {
     env.fail(`${ctx} the register R0 is not a known value (${regTypeStr(r0.type)})`);
   }
@@ -63,16 +100,5 @@ export function checkReturnCode(env: Env): void {
   markChainPrecision(env, 0);
   const [minval, maxval] = range;
   if (r0.smin >= BigInt(minval) && r0.smax <= BigInt(maxval)) return;
-  let text = `${ctx} the register R0 has`;
-  let unknown = true;
-  if (r0.smin > S64_MIN) {
-    text += ` smin=${r0.smin}`;
-    unknown = false;
-  }
-  if (r0.smax < S64_MAX) {
-    text += ` smax=${r0.smax}`;
-    unknown = false;
-  }
-  if (unknown) text += " unknown scalar value";
-  env.fail(`${text} should have been in [${minval}, ${maxval}]`);
+  env.fail(formatRetvalError(r0, ctx, "R0", minval, maxval));
 }

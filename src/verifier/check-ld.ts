@@ -17,7 +17,8 @@ import type { Insn } from "../isa/insn.ts";
 import { MapType } from "../uapi/map-types.ts";
 import { ProgType } from "../uapi/prog-types.ts";
 import { checkPtrOffReg } from "./check-mem.ts";
-import { checkResourceLeak } from "./check-call.ts";
+import { checkPseudoFunc } from "./calls.ts";
+import { checkResourceLeak } from "./refs.ts";
 import type { Env } from "./env.ts";
 import { checkRegArg, DST_OP, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
 import { markRegKnown, markRegKnownZero, markRegNotInit, markRegUnknown } from "./regs.ts";
@@ -37,7 +38,10 @@ export function checkLdImm(env: Env, insn: Insn): void {
   }
   markRegKnownZero(dst);
   if (insn.src === BPF_PSEUDO_BTF_ID) env.fail("bpf verifier is misconfigured");
-  if (insn.src === BPF_PSEUDO_FUNC) env.fail("missing btf func_info");
+  if (insn.src === BPF_PSEUDO_FUNC) {
+    checkPseudoFunc(env, insn, dst);
+    return;
+  }
   const byIdx = insn.src === BPF_PSEUDO_MAP_IDX || insn.src === BPF_PSEUDO_MAP_IDX_VALUE;
   const map = env.maps(byIdx ? "idx" : "fd", insn.imm)!;
   dst.map = map;

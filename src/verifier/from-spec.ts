@@ -1,14 +1,16 @@
 // Verifying programs of a loaded object: map specs become MapInfo (maps are
 // referenced by index in ProgramSpec insns until the runtime assigns fds) and
 // the program's type, attach type and license become verifier options.
+import type { Btf } from "../btf/btf.ts";
 import type { CollectionSpec, MapSpec, ProgramSpec } from "../spec/types.ts";
 import { ProgType } from "../uapi/prog-types.ts";
 import { BPF_F_RDONLY_PROG } from "../uapi/map-types.ts";
 import type { MapInfo } from "./map-info.ts";
+import { mapValueFields } from "./map-fields.ts";
 import type { VerifyOptions } from "./options.ts";
 
-/** MapInfo of a map spec (inner map templates included). */
-export function mapInfoFromSpec(m: MapSpec): MapInfo {
+/** MapInfo of a map spec (inner map templates included); `btf` describes its value. */
+export function mapInfoFromSpec(m: MapSpec, btf?: Btf): MapInfo {
   const info: MapInfo = {
     type: m.type,
     keySize: m.keySize,
@@ -19,7 +21,11 @@ export function mapInfoFromSpec(m: MapSpec): MapInfo {
     btfKeyTypeId: m.btfKeyTypeId,
     btfValueTypeId: m.btfValueTypeId,
   };
-  if (m.innerMap) info.innerMap = mapInfoFromSpec(m.innerMap);
+  if (m.innerMap) info.innerMap = mapInfoFromSpec(m.innerMap, btf);
+  if (btf && m.btfValueTypeId) {
+    const fields = mapValueFields(btf, m.btfValueTypeId);
+    if (fields.length) info.btfFields = fields;
+  }
   // Frozen read-only data is what programs may read as constants.
   if (m.freeze && m.initialValue && m.flags & BPF_F_RDONLY_PROG) info.frozenValue = m.initialValue;
   return info;
@@ -52,7 +58,7 @@ export function verifyOptionsForProgram(
   prog: ProgramSpec,
   opts: Partial<VerifyOptions> & { defaultType?: number } = {},
 ): VerifyOptions {
-  const infos = spec.maps.map(mapInfoFromSpec);
+  const infos = spec.maps.map((m) => mapInfoFromSpec(m, spec.btf));
   const { defaultType, ...rest } = opts;
   const progType = prog.type === ProgType.UNSPEC ? (defaultType ?? ProgType.SCHED_CLS) : prog.type;
   return {
@@ -60,6 +66,7 @@ export function verifyOptionsForProgram(
     expectedAttachType: prog.expectedAttachType,
     maps: (_kind, imm) => infos[imm],
     gplCompatible: licenseIsGplCompatible(prog.license || spec.license),
+    ...(spec.btf && prog.funcInfo.length ? { btf: spec.btf, funcInfo: prog.funcInfo } : {}),
     ...rest,
   };
 }

@@ -19,10 +19,23 @@ export interface MapInfo {
   btfKeyTypeId?: number;
   btfValueTypeId?: number;
   /**
+   * Special fields of the value found in its BTF (the kernel's btf_record):
+   * a `struct bpf_spin_lock` or `struct bpf_timer` and where it is. Programs
+   * may not load or store them; helpers take them by pointer.
+   */
+  btfFields?: readonly MapValueField[];
+  /**
    * Frozen read-only data (e.g. `.rodata` after load): with BPF_F_RDONLY_PROG,
    * loads at constant offsets read these bytes as known scalars.
    */
   frozenValue?: Uint8Array;
+}
+
+/** A special field of a map value (struct btf_field). */
+export interface MapValueField {
+  name: "bpf_spin_lock" | "bpf_timer";
+  off: number;
+  size: number;
 }
 
 /** Resolves the `imm` of a pseudo-map lddw to a map; undefined means "no such map". */

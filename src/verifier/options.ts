@@ -3,6 +3,8 @@
 import type { Insn } from "../isa/insn.ts";
 import type { InsnAux } from "./aux.ts";
 import type { TracingAttach } from "./tracing.ts";
+import type { Btf } from "../btf/btf.ts";
+import type { FuncInfoEntry } from "./func-info.ts";
 import type { MapInfo, MapResolver } from "./map-info.ts";
 import type { KfuncTable } from "./kfuncs/types.ts";
 import type { KfuncInstanceInfo } from "./kfunc-instances.ts";
@@ -57,6 +59,21 @@ export interface VerifyOptions {
    * types the context array), or why it was refused. See tracing.ts.
    */
   attachTarget?: TracingAttach;
+  /** The program's BTF (prog_btf_fd): func_info and arg tags refer to it. */
+  btf?: Btf;
+  /**
+   * BTF func_info, one record per function in instruction order (the
+   * kernel's func_info): names, static/global linkage and prototypes of
+   * subprograms. Global functions are verified on their own against their
+   * prototype; callbacks (BPF_PSEUDO_FUNC) need it.
+   */
+  funcInfo?: readonly FuncInfoEntry[];
+  /**
+   * The JIT supports tail calls from programs with BPF-to-BPF calls (x86-64
+   * and arm64 do; default true). When false such programs are rejected with
+   * "mixing of tail_calls and bpf-to-bpf calls is not supported".
+   */
+  subprogTailCalls?: boolean;
   /** kfuncs `call` instructions with src BPF_PSEUDO_KFUNC_CALL may name (check-kfunc.ts). */
   kfuncs?: KfuncTable;
   /**
@@ -89,6 +106,12 @@ export interface VerifyResult {
   /** Facts per instruction for later passes. */
   aux: InsnAux[];
   stats: VerifyStats;
+  /**
+   * Entry instructions of functions whose BTF prototype disagrees with a call
+   * (the kernel's func_info_aux unreliable): tracing must treat their
+   * arguments as plain u64s.
+   */
+  unreliableFuncs?: number[];
   /**
    * The program as verified when inlinable kfunc instances were appended to it
    * (`aux` covers these); undefined when it is the input itself.

@@ -14,6 +14,7 @@ import {
 } from "./regs.ts";
 import { RegType } from "./reg-types.ts";
 import { BPF_REG_SIZE, cloneSlot, newSlot, type StackSlot } from "./stack.ts";
+import type { CallbackFrame } from "./callbacks.ts";
 
 export const BPF_REG_FP = 10;
 /** callsite of the outermost frame. */
@@ -27,12 +28,18 @@ export interface FuncState {
   /** Index of the call insn that created this frame (BPF_MAIN_FUNC for frame 0). */
   callsite: number;
   subprogno: number;
+  /** A callback's frame (bpf_loop, bpf_for_each_map_elem, timers...): how it returns (calls.ts). */
+  callback: CallbackFrame | null;
+  /** Callbacks this frame's helper call has run so far on this path (callback_depth). */
+  callbackDepth: number;
 }
 
 export interface RefState {
   id: number;
   /** Instruction that acquired the reference (for the leak message). */
   insnIdx: number;
+  /** A bpf_spin_lock entry: the locked map (or BTF type); `id` is the pointer's id (refs.ts). */
+  lock?: object;
 }
 
 export interface VerifierState {
@@ -54,6 +61,8 @@ export interface VerifierState {
    */
   histStart: number;
   histEnd: number;
+  /** Callback bodies entered on this path (callback_unroll_depth; calls.ts). */
+  callbackUnrollDepth?: number;
 }
 
 export function newFuncState(
@@ -73,7 +82,7 @@ export function newFuncState(
   fp.type = RegType.PTR_TO_STACK;
   markRegKnownZero(fp);
   fp.frameno = frameno;
-  return { regs, stack: [], frameno, callsite, subprogno };
+  return { regs, stack: [], frameno, callsite, subprogno, callback: null, callbackDepth: 0 };
 }
 
 export function cloneFuncState(f: FuncState): FuncState {
@@ -83,6 +92,8 @@ export function cloneFuncState(f: FuncState): FuncState {
     frameno: f.frameno,
     callsite: f.callsite,
     subprogno: f.subprogno,
+    callback: f.callback,
+    callbackDepth: f.callbackDepth,
   };
 }
 
@@ -98,6 +109,7 @@ export function cloneState(s: VerifierState): VerifierState {
     lastInsnIdx: s.lastInsnIdx,
     histStart: s.histStart,
     histEnd: s.histEnd,
+    callbackUnrollDepth: s.callbackUnrollDepth,
   };
 }
 

@@ -1,12 +1,12 @@
 // verify(): the verifier's entry point, in the kernel's order (bpf_check):
 // subprograms, jump ranges, pseudo lddw resolution, the CFG walk, then the
 // abstract interpretation from the first instruction with R1 = ctx and
-// R10 = fp, and finally the call-chain stack depth. Always ends the log with
+// R10 = fp, then every global function that was called (calls.ts), and
+// finally the call-chain stack depth. Always ends the log with
 // the `processed N insns ...` statistics line, like the kernel.
 import { formsOfCode } from "../isa/forms.ts";
 import { disasmInsn } from "../isa/disasm.ts";
 import type { Insn } from "../isa/insn.ts";
-import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, MAX_BPF_STACK } from "../isa/opcodes.ts";
 import { checkCfg, checkSubprogs, findSubprogs, resolvePseudoLdimm64 } from "./cfg.ts";
 import { doCheck } from "./check.ts";
 import { Env } from "./env.ts";
@@ -17,6 +17,9 @@ import { markRegKnownZero } from "./regs.ts";
 import { RegType } from "./reg-types.ts";
 import { BPF_MAIN_FUNC, newFuncState } from "./state.ts";
 import { checkAttachBtfId } from "./tracing.ts";
+import { checkMaxStackDepth, doCheckSubprogs } from "./calls.ts";
+import { checkBtfFunc, unreliableSubprogStarts } from "./func-info.ts";
+import { checkMainProgBtf } from "./global-func.ts";
 import { instanceReport, instantiateKfuncs } from "./kfunc-instances.ts";
 
 /** Kernel-syntax instruction text for the log: `(b7) r0 = 0`. */
@@ -42,27 +45,6 @@ function checkOpcodes(env: Env): void {
   }
 }
 
-/** check_max_stack_depth(): frames of a call chain share MAX_BPF_STACK bytes. */
-function checkMaxStackDepth(env: Env): void {
-  // round_up_stack_depth() of a JIT-enabled kernel: multiples of 16, 0 stays 0
-  // (the interpreter's 32-byte granularity does not apply).
-  const round = (d: number): number => Math.ceil(d / 16) * 16;
-  const walk = (sub: number, depth: number, frame: number): void => {
-    const total = depth + round(env.subprogs[sub]!.stackDepth);
-    if (total > MAX_BPF_STACK)
-      env.fail(`combined stack size of ${frame + 1} calls is ${total}. Too large`);
-    const start = env.subprogs[sub]!.start;
-    const end = env.subprogs[sub + 1]?.start ?? env.insns.length;
-    for (let i = start; i < end; i++) {
-      const x = env.insns[i]!;
-      if (x.code !== (BPF_JMP | BPF_CALL) || x.src !== BPF_PSEUDO_CALL) continue;
-      const callee = env.subprogs.findIndex((s) => s.start === i + x.imm + 1);
-      if (callee >= 0 && frame + 1 < 8) walk(callee, total, frame + 1);
-    }
-  };
-  walk(0, 0, 0);
-}
-
 function statsLine(env: Env): string {
   return (
     `processed ${env.insnProcessed} insns (limit ${env.insnLimit}) max_states_per_insn ${env.maxStatesPerInsn} ` +
@@ -84,6 +66,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     if (insns.length === 0) env.fail("program has no instructions");
     findSubprogs(env);
     checkSubprogs(env);
+    checkBtfFunc(env, options);
     checkAttachBtfId(env, env.attachTarget);
     checkOpcodes(env);
     resolvePseudoLdimm64(env);
@@ -106,7 +89,10 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
       histEnd: 0,
     };
     scratchAll(env.scratch);
+    checkMainProgBtf(env);
     doCheck(env);
+    // Global functions called on some path: each verified once against its BTF prototype.
+    doCheckSubprogs(env, () => doCheck(env));
     env.errLines = [];
     stage = "cfg";
     checkMaxStackDepth(env);
@@ -127,6 +113,7 @@ export function verify(insns: readonly Insn[], options: VerifyOptions): VerifyRe
     errorInsn,
     log: env.log.toString(),
     aux: env.aux,
+    unreliableFuncs: unreliableSubprogStarts(env),
     ...(prog.instances.length
       ? { insns: [...prog.insns], kfuncInstances: instanceReport(env) }
       : {}),
