@@ -3,7 +3,12 @@
 // the checkpoint tree, and the per-instruction state lines of the log.
 import type { Env } from "./env.ts";
 import { BPF_LOG_LEVEL, padChar, scratchClean, verifierStateText, vlogAlignment } from "./log.ts";
-import { cleanLiveStates, connectToCheckpoint, propagateLiveness } from "./liveness.ts";
+import {
+  cleanLiveStates,
+  connectToCheckpoint,
+  detachFinishedState,
+  propagateLiveness,
+} from "./liveness.ts";
 import { markAllScalarsImprecise, propagatePrecision } from "./precision.ts";
 import { EXACT, NOT_EXACT, statesEqual, statesMaybeLooping } from "./prune.ts";
 import { cloneState, type VerifierState } from "./state.ts";
@@ -29,7 +34,9 @@ export function updateBranchCounts(st: VerifierState | null): void {
   while (st) {
     st.branches--;
     if (st.branches > 0) break;
-    st = st.parent;
+    const parent = st.parent;
+    detachFinishedState(st);
+    st = parent;
   }
 }
 

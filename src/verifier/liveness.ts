@@ -79,6 +79,21 @@ export function connectToCheckpoint(cur: VerifierState, cp: VerifierState): void
   }
 }
 
+/**
+ * A state none of whose paths is left to explore is never walked up from
+ * again: read marks and precision backtracking start from the current path
+ * only, which it is not part of. Dropping its links to its parent lets an
+ * evicted checkpoint be collected (the kernel frees it).
+ */
+export function detachFinishedState(st: VerifierState): void {
+  st.parent = null;
+  for (let j = 0; j <= st.curframe; j++) {
+    const f = st.frames[j]!;
+    for (let i = 0; i < 10; i++) f.regs[i]!.parent = null;
+    for (const slot of f.stack) slot.spilled.parent = null;
+  }
+}
+
 /** propagate_liveness_reg(): returns the flag propagated, 0 if none was needed. */
 function propagateLivenessReg(env: Env, reg: RegState, parentReg: RegState): number {
   const parentFlag = parentReg.live & REG_LIVE_READ;
