@@ -148,6 +148,21 @@ export class FuncGraph {
     return this.block.length - 1;
   }
 
+  /**
+   * Predecessors in one flat array: those of node v are list[start[v]] ..
+   * list[start[v + 1] - 1] (each edge once per successor slot).
+   */
+  predsFlat(): { start: Int32Array; list: Int32Array } {
+    const n = this.size;
+    const start = new Int32Array(n + 1);
+    for (let i = 0; i < n; i++) for (const s of this.succ[i]!) if (s >= 0) start[s + 1]!++;
+    for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+    const list = new Int32Array(start[n]!);
+    const fill = start.slice(0, n);
+    for (let i = 0; i < n; i++) for (const s of this.succ[i]!) if (s >= 0) list[fill[s]!++] = i;
+    return { start, list };
+  }
+
   /** Predecessor lists (recomputed on demand; each edge appears once per successor slot). */
   preds(): number[][] {
     const p: number[][] = Array.from({ length: this.size }, () => []);

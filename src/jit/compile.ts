@@ -15,7 +15,7 @@ import { functionGraph, splitBlocks, type FuncGraph } from "./cfg.ts";
 import { dominators, isReducible, type Order } from "./dominators.ts";
 import { fixIrreducible } from "./irreducible.ts";
 import { stackify } from "./stackify.ts";
-import { LOCAL_DECLS, LOCAL_NAMES } from "./layout.ts";
+import { Fault, LOCAL_DECLS, LOCAL_NAMES } from "./layout.ts";
 import { FunctionLowering } from "./lower/function.ts";
 import { Gen, type GenOptions, type Imports } from "./lower/gen.ts";
 
@@ -37,6 +37,8 @@ export interface Compiled {
   readonly decoded: Decoded;
   /** Functions whose graph needed the irreducible-flow fix (their entry pcs). */
   readonly irreducible: readonly number[];
+  /** Budget segments (unverified code): [start pc, instruction count] per segment index. */
+  readonly segments: Int32Array;
 }
 
 const I64 = T.i64;
@@ -79,12 +81,14 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
   const slotBase = opts.reserveSlots ? opts.reserveSlots(funcPcs.length) : (opts.slotBase ?? 0);
   const mb = new ModuleBuilder();
   const sig = mb.type([I64, I64, I64, I64, I64, I32], [I64]);
-  const tFault = mb.type([I32, I32, I32], []);
+  const tFault = mb.type([I32, I32], []);
   const tMiss = mb.type([I32, I32, I32, I32], []);
   const tHelper = mb.type([I64, I64, I64, I64, I64, I32, I32], [I64]);
   const tTail = mb.type([I64, I64, I64, I32], [I32]);
   const tCallx = mb.type([I64, I64, I64, I64, I64, I64, I32, I32], [I64]);
   const tLdPkt = mb.type([I64, I32, I32, I32], [I64]);
+  const tMissFn = mb.type([I64, I32, I32], [I64, I64]);
+  const tBudgetFn = mb.type([I64, I32], []);
 
   mb.importMemory("env", "memory", 0);
   mb.importTable("env", "table", slotBase + funcPcs.length);
@@ -98,10 +102,19 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
     tailCall: mb.importFunc("env", "tailCall", tTail),
     callx: mb.importFunc("env", "callx", tCallx),
     ldPkt: mb.importFunc("env", "ldPkt", tLdPkt),
+    // Defined after the BPF functions (which take the first defined indices).
+    missFn: -1,
+    budgetFn: -1,
     helper: new Map([...helperIds].map((id) => [id, mb.importFunc("helper", String(id), tHelper)])),
     kfunc: new Map([...kfuncIds].map((id) => [id, mb.importFunc("kfunc", String(id), tHelper)])),
   };
 
+  // Verified code has no slow paths, so no internal functions for them.
+  if (!gopts.verified) {
+    imp.missFn = mb.definedFuncIndex(funcPcs.length);
+    imp.budgetFn = mb.definedFuncIndex(funcPcs.length + 1);
+  }
+  const segments: number[] = [];
   const funcAt = new Map<number, { slot: number; index: number }>();
   funcPcs.forEach((pc, i) => funcAt.set(pc, { slot: slotBase + i, index: mb.definedFuncIndex(i) }));
 
@@ -114,7 +127,7 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
     if (fixed) irreducible.push(entryPc);
     w.len = 0;
     const gen = new Gen(w, code, imp, gopts, funcAt, sig);
-    const low = new FunctionLowering(gen, graph, pb.blocks, insns, n);
+    const low = new FunctionLowering(gen, graph, pb.blocks, insns, n, segments);
     let usesMayGoto = false;
     for (const v of order.rpo) {
       const id = graph.block[v]!;
@@ -127,6 +140,7 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
       mb.nameFunc(index, entryPc === 0 ? "bpf_main" : `bpf_func_${entryPc}`, LOCAL_NAMES);
   }
 
+  if (!gopts.verified) addSlowPaths(mb, imp, tMissFn, tBudgetFn, opts.names === true);
   // entry(r1..r5, fp) = table[slotBase](r1..r5, fp): runs whatever the main slot holds.
   const e = new ByteWriter(32);
   for (let i = 0; i <= 5; i++) e.u8(Op.local_get).u32(i);
@@ -145,5 +159,38 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
     kfuncIds: [...kfuncIds],
     decoded,
     irreducible,
+    segments: Int32Array.from(segments),
   };
+}
+
+/**
+ * The out-of-line slow paths of unverified code, as internal functions so
+ * each access and each budget charge stays a few bytes:
+ *   missFn(addr, sizeKind, pc) → (regionLo, regionLim): the `miss` import
+ *     faults or publishes a live region, which comes back as the two locals;
+ *   budgetFn(budget, segment): publish the budget, then fault.
+ */
+function addSlowPaths(
+  mb: ModuleBuilder,
+  imp: Imports,
+  tMissFn: number,
+  tBudgetFn: number,
+  names: boolean,
+): void {
+  const m = new ByteWriter(64);
+  m.u8(Op.local_get).u32(0).u8(Op.i32_wrap_i64);
+  m.u8(Op.local_get).u32(0).u8(Op.i64_const).s32(32).u8(Op.i64_shr_u).u8(Op.i32_wrap_i64);
+  m.u8(Op.local_get).u32(1).u8(Op.local_get).u32(2).u8(Op.call).u32(imp.miss);
+  m.u8(Op.global_get).u32(imp.gRegLo).u8(Op.i64_extend_i32_u);
+  m.u8(Op.global_get).u32(imp.gRegLim).u8(Op.i64_extend_i32_u);
+  mb.addFunc(tMissFn, [], m.view().slice());
+  const b = new ByteWriter(32);
+  b.u8(Op.local_get).u32(0).u8(Op.global_set).u32(imp.gBudget);
+  b.u8(Op.i32_const).s32(Fault.BUDGET).u8(Op.local_get).u32(1);
+  b.u8(Op.call).u32(imp.fault).u8(Op.unreachable);
+  mb.addFunc(tBudgetFn, [], b.view().slice());
+  if (names) {
+    mb.nameFunc(imp.missFn, "region_miss");
+    mb.nameFunc(imp.budgetFn, "budget_exhausted");
+  }
 }

@@ -83,7 +83,7 @@ export function dominators(g: FuncGraph): Order {
   const { pre, vertex, parent, rpo, rpoNum } = dfs(g);
   const n = g.size;
   const count = rpo.length;
-  const preds = g.preds();
+  const preds = g.predsFlat();
   // Semidominators, in preorder numbers; forest for eval with path compression.
   const semi = new Int32Array(count);
   const label = new Int32Array(count);
@@ -108,8 +108,9 @@ export function dominators(g: FuncGraph): Order {
     return label[x]!;
   };
   for (let w = count - 1; w > 0; w--) {
-    for (const p of preds[vertex[w]!]!) {
-      const pv = pre[p]!;
+    const v = vertex[w]!;
+    for (let k = preds.start[v]!; k < preds.start[v + 1]!; k++) {
+      const pv = pre[preds.list[k]!]!;
       if (pv < 0) continue;
       const u = evalMin(pv);
       if (semi[u]! < semi[w]!) semi[w] = semi[u]!;

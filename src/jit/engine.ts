@@ -169,7 +169,7 @@ export class JitProgram implements PreparedProgram {
     return {
       env: {
         ...this.state.imports,
-        fault: (kind: number, pc: number, arg: number) => this.fault(kind, pc, arg),
+        fault: (kind: number, at: number) => this.fault(kind, at),
         miss: (lo: number, hi: number, sizeKind: number, pc: number) =>
           this.miss(lo, hi, sizeKind, pc),
         tailCall: (_r1: bigint, r2: bigint, r3: bigint, pc: number) => this.tailCall(r2, r3, pc),
@@ -224,12 +224,14 @@ export class JitProgram implements PreparedProgram {
     );
   }
 
-  private fault(kind: number, pc: number, arg: number): never {
+  /** `at` is the pc, or for BUDGET the segment index. */
+  private fault(kind: number, at: number): never {
+    const pc = at;
     switch (kind) {
       case Fault.BUDGET:
         throw new ExecError(
           `instruction budget of ${this.state.limit} exhausted`,
-          this.budgetPc(pc, arg),
+          this.budgetPc(at),
         );
       case Fault.CALL_DEPTH:
         throw tooDeep(pc);
@@ -240,13 +242,14 @@ export class JitProgram implements PreparedProgram {
   }
 
   /**
-   * The segment of `count` instructions at `start` was charged in full and
-   * overdrew the budget; the interpreter stops at the instruction the budget
-   * ran out on, which is the answer.
+   * Segment `seg` was charged in full and overdrew the budget; the
+   * interpreter stops at the instruction the budget ran out on, which is
+   * the answer.
    */
-  private budgetPc(start: number, count: number): number {
+  private budgetPc(seg: number): number {
     const { code } = this.compiled.decoded;
-    let left = Number(this.state.budget.value as bigint) + count;
+    const start = this.compiled.segments[2 * seg]!;
+    let left = Number(this.state.budget.value as bigint) + this.compiled.segments[2 * seg + 1]!;
     let pc = start;
     while (left-- > 0) pc += code[pc * STRIDE + F_OP] === IOp.LDDW ? 2 : 1;
     return pc;

@@ -73,11 +73,16 @@ export function stackify(
     }
   }
   const isMerge = (v: number): boolean => fwdIn[v]! >= 2 || forcedMerge[v] === 1;
-  const mergeKids: number[][] = Array.from({ length: n }, () => []);
-  // Visiting in decreasing RPO fills each list outermost-first.
+  // Merge children per node in one flat array (kidStart[x] .. kidStart[x+1]);
+  // filling in decreasing RPO puts each list outermost-first.
+  const kidStart = new Int32Array(n + 1);
+  for (let k = 1; k < rpo.length; k++) if (isMerge(rpo[k]!)) kidStart[idom[rpo[k]!]! + 1]!++;
+  for (let x = 0; x < n; x++) kidStart[x + 1]! += kidStart[x]!;
+  const kids = new Int32Array(kidStart[n]!);
+  const fill = kidStart.slice(0, n);
   for (let k = rpo.length - 1; k > 0; k--) {
     const v = rpo[k]!;
-    if (isMerge(v)) mergeKids[idom[v]!]!.push(v);
+    if (isMerge(v)) kids[fill[idom[v]!]!++] = v;
   }
 
   // Control context: where each loop/block label sits, so br depths are O(1).
@@ -137,9 +142,8 @@ export function stackify(
         push(WITHIN, a, 0);
         break;
       case WITHIN: {
-        const kids = mergeKids[a]!;
-        if (b < kids.length) {
-          const y = kids[b]!;
+        if (kidStart[a]! + b < kidStart[a + 1]!) {
+          const y = kids[kidStart[a]! + b]!;
           w.u8(Op.block).u8(T.void);
           pushCtx(CTX_BLOCK, y);
           push(TREE, y);

@@ -9,6 +9,7 @@ export async function wasmToText(bytes: Uint8Array): Promise<string> {
     tail_call: true,
     sign_extension: true,
     mutable_globals: true,
+    multi_value: true,
   });
   try {
     m.validate();

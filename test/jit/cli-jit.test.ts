@@ -38,8 +38,13 @@ describe("tsbpf jit", () => {
     expect(r.out).toContain("(func $bpf_func_3");
     expect(r.out).toContain("local.get $r1");
     expect(r.out).toContain("call_indirect");
-    // Verified code carries no budget or bounds-check calls.
-    expect(r.out).not.toContain("call $env.miss");
+    // Verified code carries no budget or bounds-check slow paths...
+    expect(r.out).not.toContain("region_miss");
+    expect(r.out).not.toContain("budget_exhausted");
+    // ...which unverified code calls out of line.
+    const u = await cli("jit", file("mem.asm", "stxdw [%r10-8], %r1\nexit\n"), "--wat");
+    expect(u.out).toContain("call $region_miss");
+    expect(u.out).toContain("call $budget_exhausted");
   });
   it("-o writes a valid WebAssembly binary", async () => {
     const out = join(dir, "calls.wasm");

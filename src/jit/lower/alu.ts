@@ -116,6 +116,18 @@ function lowerInternal(
  * division INT_MIN / -1 = INT_MIN (the negation wraps). Signed remainder
  * INT_MIN % -1 is 0 in WebAssembly already.
  */
+/** Division opcodes: [64-bit][signed][mod]. */
+const DIV_OPS = [
+  [
+    [Op.i32_div_u, Op.i32_rem_u],
+    [Op.i32_div_s, Op.i32_rem_s],
+  ],
+  [
+    [Op.i64_div_u, Op.i64_rem_u],
+    [Op.i64_div_s, Op.i64_rem_s],
+  ],
+] as const;
+
 function divMod(
   g: Gen,
   is64: boolean,
@@ -126,85 +138,52 @@ function divMod(
   src: number,
   imm: number,
 ): void {
-  const ty = is64 ? T.i64 : T.i32;
-  const opDiv = is64
-    ? signed
-      ? isMod
-        ? Op.i64_rem_s
-        : Op.i64_div_s
-      : isMod
-        ? Op.i64_rem_u
-        : Op.i64_div_u
-    : signed
-      ? isMod
-        ? Op.i32_rem_s
-        : Op.i32_div_s
-      : isMod
-        ? Op.i32_rem_u
-        : Op.i32_div_u;
-  const dstVal = (): void => void (is64 ? g.reg(dst) : g.reg32(dst));
-  const finish = (): void => {
-    if (!is64) g.op(Op.i64_extend_i32_u);
-    g.setReg(dst);
-  };
+  const w = is64 ? 1 : 0;
+  const opDiv = DIV_OPS[w][signed ? 1 : 0][isMod ? 1 : 0];
+  if (!isX && imm === 0) {
+    // x / 0 = 0; x % 0 = x (a 32-bit operation still zero-extends).
+    if (!isMod) g.i64(0).setReg(dst);
+    else if (!is64) g.reg32(dst).op(Op.i64_extend_i32_u).setReg(dst);
+    return;
+  }
+  if (!isX && signed && imm === -1) {
+    // x / -1 = -x (wrapping); x % -1 = 0.
+    if (isMod) g.i64(0).setReg(dst);
+    else
+      g.constW(0, is64)
+        .regW(dst, is64)
+        .op(is64 ? Op.i64_sub : Op.i32_sub)
+        .zextW(is64)
+        .setReg(dst);
+    return;
+  }
   if (!isX) {
-    if (imm === 0) {
-      // x / 0 = 0; x % 0 = x (a 32-bit operation still zero-extends).
-      if (isMod) {
-        if (!is64) {
-          dstVal();
-          finish();
-        }
-      } else {
-        g.i64(0).setReg(dst);
-      }
-      return;
-    }
-    if (signed && imm === -1) {
-      // x / -1 = -x (wrapping); x % -1 = 0.
-      if (isMod) g.i64(0).setReg(dst);
-      else {
-        if (is64) g.i64(0).reg(dst).op(Op.i64_sub);
-        else g.i32(0).reg32(dst).op(Op.i32_sub);
-        finish();
-      }
-      return;
-    }
-    dstVal();
-    if (is64) g.i64(imm);
-    else g.i32(imm);
-    g.op(opDiv);
-    finish();
+    g.regW(dst, is64).constW(imm, is64).op(opDiv).zextW(is64).setReg(dst);
     return;
   }
   // Register divisor: branch on 0 (and on -1 for signed division).
-  const srcVal = (): void => void (is64 ? g.reg(src) : g.reg32(src));
-  srcVal();
-  g.op(is64 ? Op.i64_eqz : Op.i32_eqz)
+  const ty = is64 ? T.i64 : T.i32;
+  g.regW(src, is64)
+    .op(is64 ? Op.i64_eqz : Op.i32_eqz)
     .op(Op.if)
     .op(ty);
-  if (isMod) dstVal();
-  else if (is64) g.i64(0);
-  else g.i32(0);
+  if (isMod) g.regW(dst, is64);
+  else g.constW(0, is64);
   g.op(Op.else);
   if (signed && !isMod) {
-    srcVal();
-    if (is64) g.i64(-1).op(Op.i64_eq);
-    else g.i32(-1).op(Op.i32_eq);
-    g.op(Op.if).op(ty);
-    if (is64) g.i64(0).reg(dst).op(Op.i64_sub);
-    else g.i32(0).reg32(dst).op(Op.i32_sub);
-    g.op(Op.else);
-    dstVal();
-    srcVal();
-    g.op(opDiv).op(Op.end);
+    g.regW(src, is64)
+      .constW(-1, is64)
+      .op(is64 ? Op.i64_eq : Op.i32_eq)
+      .op(Op.if)
+      .op(ty);
+    g.constW(0, is64)
+      .regW(dst, is64)
+      .op(is64 ? Op.i64_sub : Op.i32_sub);
+    g.op(Op.else).regW(dst, is64).regW(src, is64).op(opDiv).op(Op.end);
   } else {
-    dstVal();
-    srcVal();
-    g.op(opDiv);
+    g.regW(dst, is64).regW(src, is64).op(opDiv);
   }
-  g.op(Op.end);
-  finish();
+  g.op(Op.end).zextW(is64).setReg(dst);
 }
 
 /**

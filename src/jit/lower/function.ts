@@ -43,6 +43,8 @@ export class FunctionLowering implements Lowering {
     private readonly blocks: readonly Block[],
     private readonly insns: readonly Insn[],
     private readonly programLength: number,
+    /** Budget segments of the whole program as (start pc, instruction count) pairs. */
+    private readonly segments: number[],
   ) {
     this.w = g.w;
   }
@@ -96,10 +98,12 @@ export class FunctionLowering implements Lowering {
       pc += c === IOp.LDDW ? 2 : 1;
       if (isCallLike(c)) break;
     }
+    // The fault path names the segment by index (Compiled.segments has its pc and length).
+    const seg = this.segments.length / 2;
+    this.segments.push(start, count);
     g.get(L.budget).i64(count).op(Op.i64_sub).tee(L.budget);
     g.i64(0).op(Op.i64_lt_s).op(Op.if).op(T.void);
-    g.saveBudget();
-    g.fault(Fault.BUDGET, start, count);
+    g.get(L.budget).i32(seg).call(g.imp.budgetFn).op(Op.unreachable);
     g.op(Op.end);
     return pc;
   }

@@ -10,10 +10,14 @@ const STACK_LIM = STACK_SIZE - 8;
 
 /** Function indices of the module's imports and global indices (see compile.ts). */
 export interface Imports {
-  /** (i32 kind, i32 pc, i32 arg) → never returns. */
+  /** (i32 kind, i32 pc or, for the budget, segment) → never returns. */
   fault: number;
   /** (i32 addrLo, i32 addrHi, i32 size, i32 pc): faults or sets the region globals. */
   miss: number;
+  /** Internal: (i64 addr, i32 sizeKind, i32 pc) → (i64 regionLo, i64 regionLim), via `miss`. */
+  missFn: number;
+  /** Internal: (i64 budget, i32 segment) → never returns: publishes the budget, then faults. */
+  budgetFn: number;
   /** Helper by id: (i64 r1..r5, i32 pc, i32 fp) → i64 r0. */
   helper: ReadonlyMap<number, number>;
   /** kfunc by BTF id: same type as helpers. */
@@ -74,6 +78,19 @@ export class Gen {
     this.w.u8(Op.i32_wrap_i64);
     return this;
   }
+  /** Register r as i64 (is64) or its low half as i32. */
+  regW(r: number, is64: boolean): this {
+    return is64 ? this.reg(r) : this.reg32(r);
+  }
+  /** A constant as i64 (sign-extended) or i32. */
+  constW(v: number, is64: boolean): this {
+    return is64 ? this.i64(v) : this.i32(v);
+  }
+  /** Zero-extend an i32 result to i64 (nothing for a 64-bit one). */
+  zextW(is64: boolean): this {
+    if (!is64) this.w.u8(Op.i64_extend_i32_u);
+    return this;
+  }
   i32(v: number): this {
     this.w.u8(Op.i32_const).s32(v);
     return this;
@@ -127,7 +144,7 @@ export class Gen {
   }
 
   /** Raise fault `kind` at `pc` (the import throws; `unreachable` tells the validator). */
-  fault(kind: number, pc: number, arg = 0): void {
-    this.i32(kind).i32(pc).i32(arg).call(this.imp.fault).op(Op.unreachable);
+  fault(kind: number, pc: number): void {
+    this.i32(kind).i32(pc).call(this.imp.fault).op(Op.unreachable);
   }
 }

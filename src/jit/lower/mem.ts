@@ -43,15 +43,14 @@ function address(
   g.reg(base);
   if (off !== 0) g.i64(off).op(Op.i64_add);
   g.tee(L.tmp).get(L.regLo).op(Op.i64_sub).get(L.regLim).op(Op.i64_gt_u);
+  // Out of line (a small internal function) to keep each access short.
+  // It learns size and direction in one word: size | 16 for a store.
   g.op(Op.if).op(T.void);
-  g.get(L.tmp).op(Op.i32_wrap_i64);
-  g.get(L.tmp).i64(32).op(Op.i64_shr_u).op(Op.i32_wrap_i64);
-  // The import learns size and direction in one word: size | 16 for a store.
-  g.i32(size | (store ? 16 : 0))
+  g.get(L.tmp)
+    .i32(size | (store ? 16 : 0))
     .i32(pc)
-    .call(g.imp.miss);
-  g.globalGet(g.imp.gRegLo).op(Op.i64_extend_i32_u).set(L.regLo);
-  g.globalGet(g.imp.gRegLim).op(Op.i64_extend_i32_u).set(L.regLim);
+    .call(g.imp.missFn);
+  g.set(L.regLim).set(L.regLo);
   g.op(Op.end);
   g.get(L.tmp).op(Op.i32_wrap_i64);
   return 0;
