@@ -329,9 +329,17 @@ export function callbackLoopVerdict(
   return within() ? "hit" : "skip";
 }
 
-/** Different numbers of callback bodies entered: not the same loop iteration. */
-export const callbackUnrollDiffers = (old: VerifierState, cur: VerifierState): boolean =>
-  (old.callbackUnrollDepth ?? 0) !== (cur.callbackUnrollDepth ?? 0);
+/**
+ * Seeing an old state again is no infinite loop when a different number of
+ * callback bodies was entered since (callback_unroll_depth), or when it is
+ * another entry into an async callback (async_entry_cnt).
+ */
+export function notSameLoopIteration(old: VerifierState, cur: VerifierState): boolean {
+  if ((old.callbackUnrollDepth ?? 0) !== (cur.callbackUnrollDepth ?? 0)) return true;
+  const a = old.frames[old.curframe]!.callback;
+  const b = cur.frames[cur.curframe]!.callback;
+  return !!a?.async && a.asyncEntryCnt !== (b?.asyncEntryCnt ?? 0);
+}
 
 /**
  * check_ld_imm() for BPF_PSEUDO_FUNC: the address of a static function, as a

@@ -226,6 +226,8 @@ export function checkCfg(env: Env): void {
           aux[t]!.prunePoint = true;
           aux[t]!.jmpPoint = true;
         }
+        // bpf_timer_set_callback: prune before it pushes another async callback path.
+        if (isHelperCall(x) && x.imm === 170) aux[t]!.prunePoint = true;
         // An inlinable kfunc call leads into its instance body (kernel-value.ts).
         if (env.kfuncInstances.has(t)) return visitCall(t, true, env.kfuncInstances.get(t)!.start);
         return visitCall(t, x.src === BPF_PSEUDO_CALL);

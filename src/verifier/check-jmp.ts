@@ -43,6 +43,7 @@ import {
 import { baseType, isPktPointerAny, RegType, TypeFlag, typeMayBeNull } from "./reg-types.ts";
 import { MapType } from "../uapi/map-types.ts";
 import { forEachReg, type VerifierState } from "./state.ts";
+import { mayPointToSpinLock } from "./refs.ts";
 import { printInsnState } from "./explore.ts";
 import { markChainPrecision } from "./precision.ts";
 
@@ -177,7 +178,8 @@ function markPtrOrNullRegs(vstate: VerifierState, regno: number, isNull: boolean
       return;
     }
     markPtrNotNullReg(reg);
-    reg.id = 0;
+    // The id of a map value with a spin lock pairs bpf_spin_lock with its unlock.
+    if (!mayPointToSpinLock(reg)) reg.id = 0;
   });
 }
 

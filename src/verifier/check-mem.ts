@@ -27,6 +27,7 @@ import {
   BPF_WRITE,
 } from "./check-stack.ts";
 import { checkCtxAccess } from "./ctx/index.ts";
+import { checkMapValueFields } from "./refs.ts";
 import { checkPtrToBtfAccess } from "./btf-ptr.ts";
 import { checkTracingCtxAccess, isFentryFexit } from "./tracing.ts";
 import {
@@ -241,6 +242,7 @@ export function checkMapAccess(
   zeroOk: boolean,
 ): void {
   checkMemRegionAccess(env, regno, off, size, env.regs[regno]!.map!.valueSize, zeroOk);
+  checkMapValueFields(env, regno, off, size);
 }
 
 /** may_access_direct_pkt_data(). `pktAccess` is the helper's flag (undefined: an instruction). */

@@ -10,7 +10,8 @@ import {
   propagateLiveness,
 } from "./liveness.ts";
 import { markAllScalarsImprecise, propagatePrecision } from "./precision.ts";
-import { EXACT, NOT_EXACT, statesEqual, statesMaybeLooping } from "./prune.ts";
+import { EXACT, NOT_EXACT, RANGE_WITHIN, statesEqual, statesMaybeLooping } from "./prune.ts";
+import { callbackLoopVerdict, notSameLoopIteration } from "./calls.ts";
 import { cloneState, type VerifierState } from "./state.ts";
 
 /** Most branches waiting at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
@@ -110,9 +111,19 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   for (let i = 0; i < list.length; i++) {
     const sl = list[i]!;
     statesCnt++;
-    if (sl.state.branches) {
+    // A helper call that runs a callback, seen again on this path: has the callback loop
+    // converged (calls.ts)?
+    const cbLoop = sl.state.branches
+      ? callbackLoopVerdict(env, insnIdx, () => statesEqual(env, sl.state, cur, RANGE_WITHIN))
+      : undefined;
+    if (sl.state.branches && cbLoop !== "hit") {
       // A checkpoint on the current path: looping back to an identical state never ends.
-      if (statesMaybeLooping(sl.state, cur) && statesEqual(env, sl.state, cur, EXACT)) {
+      if (
+        cbLoop === undefined &&
+        !notSameLoopIteration(sl.state, cur) &&
+        statesMaybeLooping(sl.state, cur) &&
+        statesEqual(env, sl.state, cur, EXACT)
+      ) {
         env.errorLine(`infinite loop detected at insn ${insnIdx}`);
         env.verbose("cur state:" + verifierStateText(cur, cur.curframe, true, env.scratch));
         env.verbose("old state:" + verifierStateText(sl.state, cur.curframe, true, env.scratch));
@@ -126,7 +137,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       ) {
         addNewState = false;
       }
-    } else if (statesEqual(env, sl.state, cur, NOT_EXACT)) {
+    } else if (cbLoop === "hit" || statesEqual(env, sl.state, cur, NOT_EXACT)) {
       sl.hitCnt++;
       // What the continuation of the old state read and needed exact, this
       // path's checkpoints must keep.

@@ -7,6 +7,7 @@ import { BPF_ADD_CONST, newReg, REG_LIVE_READ, type RegState } from "./regs.ts";
 import { baseType, RegType } from "./reg-types.ts";
 import { BPF_REG_SIZE, isSpilledScalarReg64, StackType, type StackSlot } from "./stack.ts";
 import type { FuncState, VerifierState } from "./state.ts";
+import { refsEquivalent } from "./refs.ts";
 
 /**
  * How strictly states_equal() compares (enum exact_level): NOT_EXACT for
@@ -210,13 +211,13 @@ export function statesEqual(
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   const ids = new IdMap(env.idGen);
-  if (old.refs.length !== cur.refs.length) return false;
-  for (let i = 0; i < old.refs.length; i++)
-    if (!ids.check(old.refs[i]!.id, cur.refs[i]!.id)) return false;
+  if (!refsEquivalent(old, cur, (a, b) => ids.check(a, b))) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i]!;
     const fc = cur.frames[i]!;
     if (fo.callsite !== fc.callsite) return false;
+    // More callback iterations verified in the old state than in this one: not covered yet.
+    if (fo.callbackDepth > fc.callbackDepth) return false;
     for (let r = 0; r < fo.regs.length; r++)
       if (!regsafe(fo.regs[r]!, fc.regs[r]!, ids, exact)) return false;
     if (!stacksafe(env, fo, fc, ids, exact)) return false;

@@ -155,3 +155,8 @@ export function refsEquivalent(
   }
   return true;
 }
+
+/** reg_may_point_to_spin_lock(): a map value whose map has a bpf_spin_lock. */
+export const mayPointToSpinLock = (reg: RegState): boolean =>
+  reg.type === RegType.PTR_TO_MAP_VALUE &&
+  !!reg.map?.btfFields?.some((f) => f.name === "bpf_spin_lock");

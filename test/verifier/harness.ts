@@ -4,7 +4,12 @@
 import { assemble } from "../../src/isa/asm/index.ts";
 import type { Insn } from "../../src/isa/insn.ts";
 import { AttachType, ProgType } from "../../src/uapi/prog-types.ts";
-import { verify, type MapInfo, type VerifyResult } from "../../src/verifier/index.ts";
+import {
+  verify,
+  type MapInfo,
+  type VerifyOptions,
+  type VerifyResult,
+} from "../../src/verifier/index.ts";
 
 export type ProgTypeName = Lowercase<keyof typeof ProgType>;
 
@@ -30,6 +35,8 @@ export interface VerifierCase {
   logLacks?: (string | RegExp)[];
   /** Extra assertions on the privileged result. */
   check?: (r: VerifyResult, insns: Insn[]) => void;
+  /** More verifier options (BTF, func_info, ...), or a function of the assembled program giving them. */
+  opts?: Partial<VerifyOptions> | ((insns: Insn[]) => Partial<VerifyOptions>);
 }
 
 export function progTypeOf(name: ProgTypeName | undefined): number {
@@ -80,6 +87,7 @@ export function runCase(
     logLevel,
     insnLimit: c.insnLimit,
     gplCompatible: c.gpl ?? true,
+    ...(typeof c.opts === "function" ? c.opts(insns) : c.opts),
   });
   return { r, insns };
 }
