@@ -126,6 +126,13 @@ function markChainPrecisionFromBt(env: Env): void {
       );
     }
     if (lastIdx < 0) {
+      // The entry of an inlinable kfunc's instance body (kernel-value.ts): no
+      // way back to the call, which made its scalar arguments precise itself;
+      // marks on the fake frame (the dynptr type spill) are dropped, as in the RFC.
+      if (st.curframe > 0 && st.frames[st.curframe]!.callsite === BPF_MAIN_FUNC) {
+        bt.init(0);
+        return;
+      }
       // The entry of a global function verified on its own: its arguments
       // R1-R5 are its inputs and may stay as they are.
       const f0 = st.frames[0]!;
