@@ -13,7 +13,14 @@ import { hardWireBranches, removeDeadCode, removeNops, sanitizeDeadCode } from "
 import { FixupError } from "./errors.ts";
 import { inlineKfuncCalls } from "./inline-kfunc.ts";
 import { inlineMapLookups } from "./map-lookup.ts";
-import { emptyStats, type FixupOptions, type FixupStats, type PassContext } from "./types.ts";
+import { markDirectTailCalls, pokeIndexOf } from "./tail-calls.ts";
+import {
+  emptyStats,
+  type FixupOptions,
+  type FixupStats,
+  type PassContext,
+  type TailCallPoke,
+} from "./types.ts";
 import { insertZext } from "./zext.ts";
 
 export interface FixupInput<F extends InsnOffRecord, L extends InsnOffRecord> {
@@ -36,6 +43,8 @@ export interface FixupResult<F extends InsnOffRecord, L extends InsnOffRecord> {
   oldToNew: Int32Array;
   /** The ctx accesses now use the runtime-side structure (run with a converted context). */
   ctxConverted: boolean;
+  /** Direct tail call sites by poke index (tail-calls.ts): the prog_array slot each jumps through. */
+  pokes: TailCallPoke[];
   stats: FixupStats;
 }
 
@@ -97,8 +106,14 @@ export function fixupProgram<
   const convert = opts.convertCtx === true && kernCtxFor(opts.progType) !== undefined;
   if (convert) convertCtxAccesses(list, pc);
   inlineMapLookups(list, pc);
+  markDirectTailCalls(list, pc);
   insertZext(list, pc);
   const out = list.linearize({ gotol: opts.gotol !== false });
+  const pokes: TailCallPoke[] = pc.pokeNodes.map(({ map, key }) => ({ pc: -1, map, key }));
+  out.insns.forEach((x, i) => {
+    const p = pokeIndexOf(x);
+    if (p >= 0) pokes[p]!.pc = i;
+  });
   return {
     insns: out.insns,
     aux: out.aux,
@@ -107,6 +122,7 @@ export function fixupProgram<
     lineInfo: out.lineInfo,
     oldToNew: out.oldToNew,
     ctxConverted: convert,
+    pokes,
     stats: pc.stats,
   };
 }

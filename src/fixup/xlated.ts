@@ -1,11 +1,14 @@
 // The rewritten program as `bpftool prog dump xlated` prints it: one line per
 // instruction, `% 4d: ` index, the opcode in parentheses and the kernel's
 // syntax; map references as `map[id:N]`, helpers by name, BPF-to-BPF calls
-// as `call pc+N`.
+// as `call pc+N`. A direct tail call (tail-calls.ts) prints as bpftool shows
+// either form, `call bpf_tail_call#12`, followed by the slot it jumps
+// through: `; direct: jmp_table[1]`.
 import { disasmInsn, LDDW, type DisasmOptions, type Insn } from "../isa/index.ts";
 import type { InsnAux } from "../verifier/index.ts";
 import { fixupProgram } from "./pipeline.ts";
-import type { FixupOptions } from "./types.ts";
+import { pokeIndexOf } from "./tail-calls.ts";
+import type { FixupOptions, TailCallPoke } from "./types.ts";
 
 export interface XlatedOptions {
   /**
@@ -13,6 +16,8 @@ export interface XlatedOptions {
    * the runtime carry addresses); return undefined for a plain constant.
    */
   mapIdOfAddr?: (addr: number) => { id: number; valueOff?: number } | undefined;
+  /** The poke table of a program with direct tail calls (FixupResult.pokes). */
+  pokes?: readonly Pick<TailCallPoke, "map" | "key">[];
 }
 
 /** The program as text lines, bpftool's plain xlated format. */
@@ -28,7 +33,10 @@ export function dumpXlated(insns: readonly Insn[], opts: XlatedOptions = {}): st
     };
   const out: string[] = [];
   for (let pc = 0; pc < insns.length; pc++) {
-    out.push(`${String(pc).padStart(4, " ")}: ${disasmInsn(insns, pc, dis)}`);
+    let line = `${String(pc).padStart(4, " ")}: ${disasmInsn(insns, pc, dis)}`;
+    const poke = opts.pokes?.[pokeIndexOf(insns[pc]!)];
+    if (poke) line += ` ; direct: ${poke.map.name || "prog_array"}[${poke.key}]`;
+    out.push(line);
     if (insns[pc]!.code === LDDW) pc++;
   }
   return out;
@@ -49,7 +57,7 @@ export function xlatedOfVerified(
 ): string[] {
   const f = fixupProgram(
     { insns, aux },
-    { ...opts, convertCtx: true, arrayValuesOffset: ARRAY_VALUES_OFFSET },
+    { ...opts, convertCtx: true, arrayValuesOffset: ARRAY_VALUES_OFFSET, directTailCalls: true },
   );
-  return dumpXlated(f.insns);
+  return dumpXlated(f.insns, { pokes: f.pokes });
 }

@@ -135,8 +135,25 @@ export function callKfunc(
  * past MAX_TAIL_CALL_CNT successful-or-empty attempts every call falls
  * through; an empty slot falls through (counted). Returns the program to
  * continue in, or undefined to fall through (r0 untouched).
+ *
+ * A direct site (`poke` = its off, poke index + 1, with a poke slot in the
+ * program) skips the map: the verifier proved the map and an in-range key,
+ * so only the count and the slot's current target matter — the JIT'ed
+ * kernel's emit_bpf_tail_call_direct.
  */
-export function tailCallTarget(m: Machine, env: ExecEnv): Loaded | undefined {
+export function tailCallTarget(
+  m: Machine,
+  env: ExecEnv,
+  cur: Loaded,
+  poke: number,
+): Loaded | undefined {
+  const direct = poke > 0 ? cur.prog.tailCallPokes?.[poke - 1] : undefined;
+  if (direct) {
+    if (m.tailCalls >= MAX_TAIL_CALL_CNT) return undefined;
+    m.tailCalls++;
+    const target = direct.target;
+    return target ? loadProgram(target) : undefined;
+  }
   const mapAddr = m.lo[2]! >>> 0;
   const index = m.lo[3]! >>> 0;
   const max = env.tailCallMaxEntries?.(mapAddr);

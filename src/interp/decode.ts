@@ -243,7 +243,10 @@ function decodeJump(
       }
       if (x.src === op.BPF_PSEUDO_KFUNC_CALL) return Op.CALL_KFUNC;
       if (x.src !== op.BPF_HELPER_CALL) fail(`invalid call source ${x.src}`, pc);
-      return x.imm === TAIL_CALL_HELPER ? Op.TAIL_CALL : c;
+      if (x.imm !== TAIL_CALL_HELPER) return c;
+      // A direct tail call site (src/fixup/tail-calls.ts) carries poke index + 1 in off.
+      if (x.off > 0) code[b + F_AUX] = x.off;
+      return Op.TAIL_CALL;
     case op.BPF_JCOND:
       if (x.src !== op.BPF_MAY_GOTO) fail(`invalid jcond source ${x.src}`, pc);
       code[b + F_AUX] = target(pc, x.off);

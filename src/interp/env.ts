@@ -52,6 +52,25 @@ export interface ExecProgram {
    * runtime memory and run under an instruction budget.
    */
   readonly verified?: boolean;
+  /**
+   * Direct tail calls (src/fixup/tail-calls.ts): a `call bpf_tail_call` with
+   * off = i + 1 jumps through `tailCallPokes[i]` instead of looking the
+   * prog_array up. Count and fall-through rules are the map-lookup form's.
+   */
+  readonly tailCallPokes?: readonly TailCallPoke[];
+}
+
+/**
+ * The target slot of a direct tail call site: the program in the prog_array
+ * slot the verifier proved constant, kept current by the map (the kernel's
+ * poke descriptor). Engines that cache the target (the JIT's table slot)
+ * watch it for changes.
+ */
+export interface TailCallPoke {
+  /** The program the site jumps to; undefined falls through (still counted). */
+  readonly target: ExecProgram | undefined;
+  /** Call `fn` after every change of `target`; returns the function that stops it. */
+  watch(fn: () => void): () => void;
 }
 
 export interface ExecEnv {

@@ -260,7 +260,7 @@ export function exec(
           m.winLo = m.winHi = 0;
           break;
         case 0x101: /* TAIL_CALL */ {
-          const next = tailCallTarget(m, env);
+          const next = tailCallTarget(m, env, cur, code[b + F_AUX]!);
           dv = mem.dv;
           m.winLo = m.winHi = 0;
           if (next) {

@@ -26,6 +26,8 @@ export interface CompileOptions extends Partial<GenOptions> {
   reserveSlots?: (count: number) => number;
   /** Emit a name section (function and register names) for the text form. */
   names?: boolean;
+  /** Direct tail call sites with a poke slot (ExecProgram.tailCallPokes.length). */
+  pokeCount?: number;
 }
 
 export interface Compiled {
@@ -85,6 +87,8 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
   const tMiss = mb.type([I32, I32, I32, I32], []);
   const tHelper = mb.type([I64, I64, I64, I64, I64, I32, I32], [I64]);
   const tTail = mb.type([I64, I64, I64, I32], [I32]);
+  const pokeCount = opts.pokeCount ?? 0;
+  const tPoke = pokeCount > 0 ? mb.type([I32], [I32]) : -1;
   const tCallx = mb.type([I64, I64, I64, I64, I64, I64, I32, I32], [I64]);
   const tLdPkt = mb.type([I64, I32, I32, I32], [I64]);
   const tMissFn = mb.type([I64, I32, I32], [I64, I64]);
@@ -100,6 +104,11 @@ export function compileProgram(insns: readonly Insn[], opts: CompileOptions = {}
     fault: mb.importFunc("env", "fault", tFault),
     miss: mb.importFunc("env", "miss", tMiss),
     tailCall: mb.importFunc("env", "tailCall", tTail),
+    tailCallPoke: pokeCount > 0 ? mb.importFunc("env", "tailCallPoke", tPoke) : -1,
+    gTailCnt: pokeCount > 0 ? mb.importGlobal("env", "tailCnt", I32, true) : -1,
+    gPoke: Array.from({ length: pokeCount }, (_, i) =>
+      mb.importGlobal("poke", String(i), I32, true),
+    ),
     callx: mb.importFunc("env", "callx", tCallx),
     ldPkt: mb.importFunc("env", "ldPkt", tLdPkt),
     // Defined after the BPF functions (which take the first defined indices).

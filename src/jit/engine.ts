@@ -25,6 +25,7 @@ import {
   type RunResult,
 } from "../interp/env.ts";
 import { compileProgram, type Compiled } from "./compile.ts";
+import { POKE_UNRESOLVED } from "./lower/control.ts";
 import { stateFor, UNLIMITED, type EnvState } from "./env-state.ts";
 import { Fault, FRAME_SIZE, STACK_SIZE } from "./layout.ts";
 import { liveRun, outOfBounds } from "./region.ts";
@@ -67,6 +68,8 @@ export class JitProgram implements PreparedProgram {
   readonly funcSlots: ReadonlyMap<number, number>;
   private readonly entry: BpfFunction;
   private readonly checked: boolean;
+  /** Per direct tail call site: the target's table slot (see lowerDirectTailCall). */
+  private readonly pokeSlots: WebAssembly.Global[];
 
   constructor(
     readonly program: ExecProgram,
@@ -76,11 +79,18 @@ export class JitProgram implements PreparedProgram {
     opts: JitOptions,
   ) {
     this.checked = program.verified !== true;
+    // A prog_array update invalidates the site's slot; the next call resolves it.
+    const pokes = program.tailCallPokes ?? [];
+    this.pokeSlots = pokes.map(
+      () => new WebAssembly.Global({ value: "i32", mutable: true }, POKE_UNRESOLVED),
+    );
+    pokes.forEach((p, i) => p.watch(() => void (this.pokeSlots[i]!.value = POKE_UNRESOLVED)));
     // Table slots are taken once the program has decoded (a bad program takes none).
     let base = -1;
     this.compiled = compileProgram(program.insns, {
       verified: !this.checked,
       directCalls: opts.directCalls,
+      pokeCount: pokes.length,
       reserveSlots: (count) => (base = state.reserveSlots(count)),
     });
     this.mainSlot = base;
@@ -173,12 +183,14 @@ export class JitProgram implements PreparedProgram {
         miss: (lo: number, hi: number, sizeKind: number, pc: number) =>
           this.miss(lo, hi, sizeKind, pc),
         tailCall: (_r1: bigint, r2: bigint, r3: bigint, pc: number) => this.tailCall(r2, r3, pc),
+        tailCallPoke: (poke: number) => this.tailCallPoke(poke),
         callx: (t: bigint, ...a: [bigint, bigint, bigint, bigint, bigint, number, number]) =>
           this.callx(t, a.slice(0, 5) as bigint[], a[5], a[6]),
         ldPkt: (r6: bigint, off: number, size: number, pc: number) => this.ldPkt(r6, off, size, pc),
       },
       helper,
       kfunc,
+      poke: Object.fromEntries(this.pokeSlots.map((g, i) => [String(i), g])),
     };
   }
 
@@ -278,6 +290,19 @@ export class JitProgram implements PreparedProgram {
     const next = env.tailCallTarget?.(mapAddr, index);
     if (!next) return -1;
     return (this.engine.prepare(next, env) as JitProgram).mainSlot;
+  }
+
+  /**
+   * A direct tail call whose slot changed since the site last ran (the wasm
+   * side checked the count): count it, and publish the target's table slot
+   * (compiling the target on first use) or -1 for an empty slot.
+   */
+  private tailCallPoke(poke: number): number {
+    this.state.tailCalls++;
+    const target = this.program.tailCallPokes![poke]!.target;
+    const slot = target ? (this.engine.prepare(target, this.env) as JitProgram).mainSlot : -1;
+    this.pokeSlots[poke]!.value = slot;
+    return slot;
   }
 
   private callx(target: bigint, a: bigint[], pc: number, fp: number): bigint {

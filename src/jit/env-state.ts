@@ -1,7 +1,7 @@
 // Per-environment state shared by every program the JIT prepares for one
 // ExecEnv: the function table all their functions live in (so a tail call or
 // a trampoline can reach any of them), the globals their code shares (budget,
-// stack area, live-region hand-off), the per-run tail-call count, and one
+// stack area, live-region hand-off, the per-run tail-call count), and one
 // stack area per level of nested runs (a helper may run another program).
 import type { ExecEnv, ExecProgram } from "../interp/env.ts";
 import { STACK_SIZE } from "./layout.ts";
@@ -15,8 +15,8 @@ export class EnvState {
   readonly stackLo = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
   readonly regionLo = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
   readonly regionLim = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
-  /** Tail calls taken (or attempted on an empty slot) in the current run. */
-  tailCalls = 0;
+  /** The run's tail-call count, a global so direct tail calls count without leaving wasm. */
+  readonly tailCnt = new WebAssembly.Global({ value: "i32", mutable: true }, 0);
   /** Instruction budget of the run in progress (for the exhaustion message). */
   limit = 0;
   /** Nesting level of runs in progress. */
@@ -26,10 +26,28 @@ export class EnvState {
 
   constructor(readonly env: ExecEnv) {}
 
+  /** Tail calls taken (or attempted on an empty slot) in the current run. */
+  get tailCalls(): number {
+    return this.tailCnt.value as number;
+  }
+
+  set tailCalls(n: number) {
+    this.tailCnt.value = n;
+  }
+
   /** Reserve `count` consecutive table slots; returns the first. */
   reserveSlots(count: number): number {
-    return this.table.grow(count);
+    // Grow geometrically: Table.grow copies, so growing by a few slots per
+    // program would make loading n programs quadratic. Unused slots are null.
+    const first = this.slotsUsed;
+    this.slotsUsed += count;
+    const len = this.table.length;
+    if (this.slotsUsed > len) this.table.grow(Math.max(this.slotsUsed - len, len));
+    return first;
   }
+
+  /** Table slots handed out so far (the table may be longer). */
+  private slotsUsed = 0;
 
   /** The stack area for the run at the current nesting level (allocated once, reused). */
   stackFor(level: number): number {
@@ -45,6 +63,7 @@ export class EnvState {
       stackLo: this.stackLo,
       regionLo: this.regionLo,
       regionLim: this.regionLim,
+      tailCnt: this.tailCnt,
     };
   }
 }

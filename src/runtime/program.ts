@@ -4,7 +4,7 @@
 // reference, each prog_array slot another; the last release drops the maps.
 import type { Engine, ExecEnv, ExecProgram, PreparedProgram } from "../interp/index.ts";
 import { progTypeName } from "../uapi/index.ts";
-import type { BpfMap } from "./maps/index.ts";
+import { TailCallPokeSlot, type BpfMap, type ProgArrayMap } from "./maps/index.ts";
 import { RefCounted, type ProgramRef } from "./object.ts";
 import type { RunContext } from "./contexts.ts";
 import type { RunState } from "./kernel.ts";
@@ -36,6 +36,11 @@ export interface ProgramInit {
   verifierLog?: string;
   /** The rewrite passes converted its ctx accesses (src/fixup): it runs on runtime-side contexts. */
   ctxConverted?: boolean;
+  /**
+   * Direct tail call sites by poke index (src/fixup/tail-calls.ts): the
+   * prog_array slot each jumps through. The program tracks them while it lives.
+   */
+  tailCallPokes?: readonly { map: ProgArrayMap; key: number }[];
 }
 
 export interface RunOutcome {
@@ -56,6 +61,7 @@ export class Program extends RefCounted implements ProgramRef {
   private readonly engine: Engine;
   private prepared: PreparedProgram | undefined;
   private readonly usedMaps: readonly BpfMap[];
+  private readonly pokes: { map: ProgArrayMap; slot: TailCallPokeSlot<ExecProgram> }[];
   private closed = false;
 
   constructor(
@@ -67,13 +73,23 @@ export class Program extends RefCounted implements ProgramRef {
     this.type = init.type;
     this.expectedAttachType = init.expectedAttachType;
     this.license = init.license;
-    this.exec = init.exec;
+    // Each direct tail call site jumps through a slot the prog_array keeps current.
+    this.pokes = (init.tailCallPokes ?? []).map(({ map, key }) => ({
+      map,
+      slot: new TailCallPokeSlot<ExecProgram>(key, (p) =>
+        p instanceof Program ? p.exec : undefined,
+      ),
+    }));
+    this.exec = this.pokes.length
+      ? { ...init.exec, tailCallPokes: this.pokes.map((p) => p.slot) }
+      : init.exec;
     this.engine = init.engine;
     this.verifierLog = init.verifierLog;
     this.ctxConverted = init.ctxConverted === true;
     for (const m of init.maps) m.acquire();
     this.usedMaps = init.maps;
     this.id = host.registerProgram(this);
+    for (const p of this.pokes) p.map.trackPoke(p.slot);
   }
 
   describe(): string {
@@ -117,6 +133,7 @@ export class Program extends RefCounted implements ProgramRef {
   }
 
   protected destroy(): void {
+    for (const p of this.pokes) p.map.untrackPoke(p.slot);
     this.host.unregisterProgram(this);
     for (const m of this.usedMaps) m.release();
     this.prepared = undefined;

@@ -19,7 +19,7 @@ import { loadCollection } from "./load/collection.ts";
 import type { LoadCollectionOptions } from "./load/options.ts";
 import { PinNamespace } from "./load/pins.ts";
 import { checkHelpers } from "./load/resolve.ts";
-import { verifyAndRewrite } from "./load/verify.ts";
+import { pokeTargets, verifyAndRewrite } from "./load/verify.ts";
 import { MapHandle, MapRegistry, ProgArrayMap, type BpfMap, type MapAttrs } from "./maps/index.ts";
 import { IdAllocator } from "./object.ts";
 import type { HostKernel } from "../link/kernel/host-kernel.ts";
@@ -71,6 +71,8 @@ export interface LoadProgramOptions {
   verify?: boolean;
   logLevel?: number;
   engine?: EngineChoice;
+  /** Tail calls with a constant prog_array and key jump through a poke slot (default true). */
+  directTailCalls?: boolean;
   /** Inline the bodies of inlinable kfuncs at their call sites (default true). */
   inlineKfuncs?: boolean;
   /** Simplify each inlined body for its call site (default true; false for measurements). */
@@ -303,6 +305,7 @@ export class Runtime implements Kernel, ProgramHost {
     let verifierLog: string | undefined;
     let insns = exec;
     let ctxConverted = false;
+    let tailCallPokes: ProgramInit["tailCallPokes"];
     if (opts.verify) {
       // Verify, then the rewrite passes (src/fixup) on the engine's instructions.
       const v = verifyAndRewrite(this.maps, {
@@ -312,6 +315,7 @@ export class Runtime implements Kernel, ProgramHost {
         expectedAttachType: opts.expectedAttachType ?? 0,
         license,
         logLevel: opts.logLevel,
+        directTailCalls: opts.directTailCalls,
         kfuncs: this.kfuncs,
         inlineKfuncs: opts.inlineKfuncs,
         pruneKfuncs: opts.pruneKfuncs,
@@ -319,6 +323,7 @@ export class Runtime implements Kernel, ProgramHost {
       verifierLog = v.log;
       insns = v.insns;
       ctxConverted = v.ctxConverted;
+      tailCallPokes = pokeTargets(this.maps, v.pokes);
     }
     const init: ProgramInit = {
       name,
@@ -330,6 +335,7 @@ export class Runtime implements Kernel, ProgramHost {
       license,
       verifierLog,
       ctxConverted,
+      tailCallPokes,
     };
     const p = new Program(this, init);
     for (const m of used)

@@ -3,6 +3,7 @@
 // halves). Calls leave r1..r5 as the caller had them and put the result in r0,
 // the contract of src/interp/env.ts.
 import * as op from "../../isa/opcodes.ts";
+import { MAX_TAIL_CALL_CNT } from "../../isa/opcodes.ts";
 import { BPF_MAX_LOOPS } from "../../interp/env.ts";
 import { F_AUX, F_DST, F_IMM, F_OP, F_SRC, STRIDE } from "../../interp/decode.ts";
 import { Op as IOp } from "../../interp/ops.ts";
@@ -88,6 +89,9 @@ export function lowerCall(g: Gen, pc: number): void {
     if (g.opts.directCalls) g.call(target.index);
     else g.i32(target.slot).op(Op.call_indirect).w.u32(g.sigType).u8(0);
     g.setReg(0);
+  } else if (c === IOp.TAIL_CALL && g.imp.gPoke[g.code[b + F_AUX]! - 1] !== undefined) {
+    // off = poke index + 1 (0: the map-lookup form).
+    lowerDirectTailCall(g, g.code[b + F_AUX]! - 1);
   } else if (c === IOp.TAIL_CALL) {
     g.reg(1).reg(2).reg(3).i32(pc).call(g.imp.tailCall).tee(L.tmp32);
     g.i32(0).op(Op.i32_ge_s).op(Op.if).op(T.void);
@@ -107,6 +111,33 @@ export function lowerCall(g: Gen, pc: number): void {
     g.i32(pc).get(L.fp).call(f).setReg(0);
   }
   g.afterCall();
+}
+
+/** A poke global that no longer names a table slot: the host resolves it. */
+export const POKE_UNRESOLVED = -2;
+
+/**
+ * A direct tail call (src/fixup/tail-calls.ts): no map lookup, the target's
+ * table slot is in the site's poke global (-1: empty slot). Below
+ * MAX_TAIL_CALL_CNT the call is counted and, when there is a target, taken as
+ * a wasm tail call through that slot — a trampoline on the target's main
+ * slot still sees it. After the prog_array changed the slot, the global is
+ * POKE_UNRESOLVED and the host import resolves (and counts) once.
+ */
+function lowerDirectTailCall(g: Gen, poke: number): void {
+  const cnt = g.imp.gTailCnt;
+  g.globalGet(cnt).i32(MAX_TAIL_CALL_CNT).op(Op.i32_lt_u).op(Op.if).op(T.void);
+  g.globalGet(g.imp.gPoke[poke]!).tee(L.tmp32).i32(POKE_UNRESOLVED).op(Op.i32_eq);
+  g.op(Op.if).op(T.void);
+  g.i32(poke).call(g.imp.tailCallPoke).set(L.tmp32);
+  g.op(Op.else);
+  g.globalGet(cnt).i32(1).op(Op.i32_add).globalSet(cnt);
+  g.op(Op.end);
+  g.get(L.tmp32).i32(0).op(Op.i32_ge_s).op(Op.if).op(T.void);
+  pushArgs(g);
+  g.get(L.fp).get(L.tmp32).op(Op.return_call_indirect).w.u32(g.sigType).u8(0);
+  g.op(Op.end);
+  g.op(Op.end);
 }
 
 /** ld_abs / ld_ind: r0 = big-endian packet[imm (+ src)], through the ldPkt import. */

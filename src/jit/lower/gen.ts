@@ -24,6 +24,12 @@ export interface Imports {
   kfunc: ReadonlyMap<number, number>;
   /** (i64 r1, i64 r2, i64 r3, i32 pc) → i32 table slot of the target, or -1 (fall through). */
   tailCall: number;
+  /** Direct tail calls: (i32 poke) → i32 table slot of the target, or -1; counts the call. */
+  tailCallPoke: number;
+  /** Direct tail calls: the run's tail-call count (i32 global, shared with the host). */
+  gTailCnt: number;
+  /** Per poke: the target's table slot, -1 when empty, POKE_UNRESOLVED after a change. */
+  gPoke: readonly number[];
   /** (i64 target, i64 r1..r5, i32 pc, i32 fp) → i64 r0. */
   callx: number;
   /** (i64 r6, i32 offset, i32 size, i32 pc) → i64 value. */

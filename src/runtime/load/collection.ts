@@ -15,7 +15,7 @@ import { createMaps } from "./maps.ts";
 import type { LoadCollectionOptions } from "./options.ts";
 import type { PinNamespace } from "./pins.ts";
 import { resolveProgram } from "./resolve.ts";
-import { verifyAndRewrite } from "./verify.ts";
+import { pokeTargets, verifyAndRewrite } from "./verify.ts";
 import type { HostKernel } from "../../link/kernel/host-kernel.ts";
 import type { KfuncTable } from "../../verifier/kfuncs/types.ts";
 import { isFentryFexit, noteProgram, resolveTracingTarget } from "../../link/runtime-glue.ts";
@@ -89,6 +89,7 @@ function loadPrograms(
       let insns = r.exec;
       let ctxConverted = false;
       let oldToNew: Int32Array | undefined;
+      let tailCallPokes: ProgramInit["tailCallPokes"];
       if (opts.verify) {
         // Verify, then the rewrite passes (src/fixup) on the engine's instructions.
         const v = verifyAndRewrite(host.maps, {
@@ -100,6 +101,7 @@ function loadPrograms(
           logLevel: opts.logLevel,
           caps: opts.caps,
           attachTarget: tracing?.attach,
+          directTailCalls: opts.directTailCalls,
           kfuncs: host.kfuncs,
           inlineKfuncs: opts.inlineKfuncs,
           pruneKfuncs: opts.pruneKfuncs,
@@ -108,6 +110,7 @@ function loadPrograms(
         insns = v.insns;
         ctxConverted = v.ctxConverted;
         oldToNew = v.oldToNew;
+        tailCallPokes = pokeTargets(host.maps, v.pokes);
       }
       const prog = host.newProgram({
         name: ps.name,
@@ -123,6 +126,7 @@ function loadPrograms(
         license,
         verifierLog,
         ctxConverted,
+        tailCallPokes,
       });
       // What tracing needs: BTF and func_info (in the final indexes) of a possible target.
       noteProgram(prog, {

@@ -40,6 +40,12 @@ export interface LoadCollectionOptions {
   inlineKfuncs?: boolean;
   /** Simplify each inlined kfunc body for its call site (default true). */
   pruneKfuncs?: boolean;
+  /**
+   * Verified programs: tail calls whose prog_array and key the verifier found
+   * constant jump through a per-site slot the map keeps current, with no map
+   * lookup (default true; src/fixup/tail-calls.ts).
+   */
+  directTailCalls?: boolean;
   /** Values of `extern ... __kconfig` variables by name (LINUX_KERNEL_VERSION has a default). */
   kconfig?: Readonly<Record<string, number | bigint | boolean>>;
 }

@@ -7,7 +7,8 @@ import { ProgType } from "../../uapi/index.ts";
 import { licenseIsGplCompatible } from "../../verifier/from-spec.ts";
 import { verifyOrThrow, type MapInfo, type VerifierCaps } from "../../verifier/index.ts";
 import { fixupProgram } from "../../fixup/index.ts";
-import { MapHeader, type MapRegistry } from "../maps/index.ts";
+import { MapHeader, ProgArrayMap, type MapRegistry } from "../maps/index.ts";
+import { LoadError } from "../errors.ts";
 import type { TracingAttach } from "../../verifier/tracing.ts";
 import { tracingRewrite } from "../../link/runtime-glue.ts";
 import type { KfuncTable } from "../../verifier/kfuncs/types.ts";
@@ -51,6 +52,8 @@ export interface RewriteRequest extends VerifyRequest {
   exec: readonly Insn[];
   /** fentry/fexit programs: the traced function (src/link/runtime-glue.ts resolves it). */
   attachTarget?: TracingAttach;
+  /** Jump straight to the target of tail calls with a constant map and key (default true). */
+  directTailCalls?: boolean;
 }
 
 export interface Rewritten {
@@ -61,6 +64,8 @@ export interface Rewritten {
   ctxConverted: boolean;
   /** Verified instruction index → index in `insns` (func_info of the rewritten program). */
   oldToNew: Int32Array;
+  /** Direct tail call sites by poke index: the prog_array (by id) and slot each jumps through. */
+  pokes: { mapId: number; key: number }[];
 }
 
 /**
@@ -98,6 +103,7 @@ export function verifyAndRewrite(registry: MapRegistry, req: RewriteRequest): Re
       unprivileged: caps.bpf === false || caps.perfmon === false,
       convertCtx: true,
       arrayValuesOffset: MapHeader.VALUES_ADDR,
+      directTailCalls: req.directTailCalls !== false,
       kfuncInstances: r.kfuncInstances,
       inlineKfuncs: req.inlineKfuncs,
       pruneKfuncs: req.pruneKfuncs,
@@ -105,5 +111,23 @@ export function verifyAndRewrite(registry: MapRegistry, req: RewriteRequest): Re
   );
   // fentry/fexit: loads through BTF-typed pointers become safe reads (BPF_PROBE_MEM).
   const insns = req.attachTarget ? tracingRewrite(f.insns, f.aux) : f.insns;
-  return { log: r.log, insns, ctxConverted: f.ctxConverted, oldToNew: f.oldToNew };
+  // The pokes name maps by the infos handed to the verifier (one object per id).
+  const idOf = new Map<MapInfo, number>();
+  for (const [id, info] of infos) if (info) idOf.set(info, id);
+  const pokes = f.pokes.map((p) => ({ mapId: idOf.get(p.map)!, key: p.key }));
+  return { log: r.log, insns, ctxConverted: f.ctxConverted, oldToNew: f.oldToNew, pokes };
+}
+
+/** The prog_arrays behind a rewrite's pokes, for ProgramInit.tailCallPokes (undefined: none). */
+export function pokeTargets(
+  registry: MapRegistry,
+  pokes: readonly { mapId: number; key: number }[],
+): { map: ProgArrayMap; key: number }[] | undefined {
+  if (pokes.length === 0) return undefined;
+  return pokes.map(({ mapId, key }) => {
+    const map = registry.fromId(mapId);
+    if (!(map instanceof ProgArrayMap))
+      throw new LoadError(`direct tail call through map ${mapId}, which is not a prog_array`);
+    return { map, key };
+  });
 }

@@ -8,7 +8,7 @@ export { HashMap } from "./hash.ts";
 export { LpmTrieMap } from "./lpm-trie.ts";
 export { QueueStackMap } from "./queue-stack.ts";
 export { RingBufMap } from "./ringbuf.ts";
-export { ProgArrayMap } from "./prog-array.ts";
+export { ProgArrayMap, TailCallPokeSlot } from "./prog-array.ts";
 export { ArrayOfMapsMap, HashOfMapsMap } from "./map-in-map.ts";
 export { DevMap, DevMapHash } from "./devmap.ts";
 export { CpuMap } from "./cpumap.ts";

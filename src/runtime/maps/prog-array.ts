@@ -7,11 +7,44 @@
 // When the last user handle closes, every slot is emptied (the kernel does
 // this on the last uref), which breaks the cycle of a program that tail-calls
 // through a map that holds it.
+//
+// Direct tail calls (src/fixup/tail-calls.ts): a loaded program registers one
+// TailCallPokeSlot per site whose map and key the verifier proved constant;
+// every change of that slot (update, delete, clear) is pushed to it, as
+// prog_array_map_poke_run patches the JIT'ed jumps. The program untracks its
+// pokes when it goes away (prog_array_map_poke_untrack). A poke holds no
+// reference: the slot's own reference keeps the target alive.
 import type { ProgramRef } from "../object.ts";
 import { Errno } from "./errors.ts";
 import { FdArrayMap } from "./fd-array.ts";
 
+/**
+ * The target of one direct tail call site: the program in slot `key`, mapped
+ * to what the engines run (`resolve`), with watchers told of every change.
+ */
+export class TailCallPokeSlot<T> {
+  target: T | undefined;
+  private readonly watchers = new Set<() => void>();
+
+  constructor(
+    readonly key: number,
+    private readonly resolve: (prog: ProgramRef) => T | undefined,
+  ) {}
+
+  /** The map's slot now holds `prog` (undefined: empty). */
+  update(prog: ProgramRef | undefined): void {
+    this.target = prog && this.resolve(prog);
+    for (const w of [...this.watchers]) w();
+  }
+
+  watch(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+}
+
 export class ProgArrayMap extends FdArrayMap<ProgramRef> {
+  private readonly pokes = new Set<TailCallPokeSlot<unknown>>();
   /** Program type of the owner, once known. */
   ownerType: number | undefined;
   /** The owner's ctx layout (converted or user-visible), like the kernel's owner.jited check. */
@@ -42,5 +75,24 @@ export class ProgArrayMap extends FdArrayMap<ProgramRef> {
 
   protected override onLastUserRef(): void {
     this.clear();
+  }
+
+  /** Keep a direct tail call site's slot current from now on (it gets the slot's program now). */
+  trackPoke(poke: TailCallPokeSlot<unknown>): void {
+    this.pokes.add(poke);
+    poke.update(this.at(poke.key));
+  }
+
+  untrackPoke(poke: TailCallPokeSlot<unknown>): void {
+    this.pokes.delete(poke);
+  }
+
+  /** Direct tail call sites tracking this map. */
+  get pokeCount(): number {
+    return this.pokes.size;
+  }
+
+  protected override onSlotChange(index: number, prog: ProgramRef | undefined): void {
+    for (const p of this.pokes) if (p.key === index) p.update(prog);
   }
 }

@@ -145,7 +145,7 @@ export class StackTraceMap extends BpfMap {
   }
 
   /** Programs never get a stack through a lookup. */
-  override lookupElem(): number {
+  override lookupElem(_keyAddr: number): number {
     return 0;
   }
 

@@ -14,7 +14,8 @@ import { u32, u64 } from "./setup.ts";
 const SAMPLES = new URL("../../../../shared/samples/", import.meta.url).pathname;
 const spec = (rel: string) => CollectionSpec.fromFile(SAMPLES + rel);
 const PKT = frame({
-  eth: { src: "02:00:00:00:00:01", dst: "02:00:00:00:00:02" },
+  srcMac: "02:00:00:00:00:01",
+  dstMac: "02:00:00:00:00:02",
   ipv4: { src: "10.0.0.1", dst: "10.0.0.2" },
   udp: { sport: 1, dport: 2 },
   payload: 18,

@@ -128,7 +128,7 @@ describe("devmap", () => {
     expect(h.lookup(0)).toEqual(val(5, 10));
     expect((h.map as DevMap).redirectLookup(0)).toEqual({
       kind: "dev",
-      dev: reg.devices.get(5),
+      dev: reg.devices.get(5)!,
       progId: 10,
     } satisfies RedirectTarget);
     h.update(0, val(5)); // replaced: the program is let go
