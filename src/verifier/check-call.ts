@@ -56,6 +56,7 @@ import {
   activeLocks,
   checkResourceLeak,
   markRegInvalid,
+  mayPointToSpinLock,
   processSpinLock,
   releaseReference,
 } from "./refs.ts";
@@ -604,6 +605,8 @@ export function checkHelperCall(env: Env, insn: Insn): void {
       r0.map = meta.map;
       r0.mapUid = meta.mapUid;
       r0.type = RegType.PTR_TO_MAP_VALUE | retFlags;
+      // A value that is never NULL still needs an id to pair its spin lock and unlock.
+      if (!(retFlags & TypeFlag.PTR_MAYBE_NULL) && mayPointToSpinLock(r0)) r0.id = ++env.idGen;
       break;
     case RetKind.RET_PTR_TO_SOCKET:
       markRegKnownZero(r0);

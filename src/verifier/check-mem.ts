@@ -27,6 +27,7 @@ import {
   BPF_WRITE,
 } from "./check-stack.ts";
 import { checkCtxAccess } from "./ctx/index.ts";
+import { sockLayoutFor } from "./ctx/sock.ts";
 import { checkMapValueFields } from "./refs.ts";
 import { checkPtrToBtfAccess } from "./btf-ptr.ts";
 import { checkTracingCtxAccess, isFentryFexit } from "./tracing.ts";
@@ -429,10 +430,11 @@ export function checkMemAccess(
         `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
       );
     }
-    const limit = SOCK_SIZES[reg.type] ?? 0;
-    if (off < 0 || off + size > limit || off % size !== 0 || size > 8) {
-      env.fail(`R${regno} invalid ${regTypeStr(reg.type)} access off=${off} size=${size}`);
-    }
+    // check_sock_access(): the fields of struct bpf_sock / bpf_tcp_sock / bpf_xdp_sock.
+    const layout = sockLayoutFor(reg.type);
+    const res = layout ? checkCtxAccess(layout, off, size, false) : undefined;
+    if (!res) env.fail(`R${regno} invalid ${regTypeStr(reg.type)} access off=${off} size=${size}`);
+    env.aux[env.insnIdx]!.ctxFieldSize = res.ctxFieldSize;
     if (valueRegno >= 0) markRegUnknown(regs[valueRegno]!, env.bpfCapable);
   } else if (reg.type === RegType.CONST_PTR_TO_MAP) {
     env.fail("map_ptr access not supported without CONFIG_DEBUG_INFO_BTF");

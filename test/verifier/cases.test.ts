@@ -19,6 +19,8 @@ import { cases as selStackPtr } from "./cases/sel-stack-ptr.ts";
 import { cases as selUnpriv } from "./cases/sel-unpriv.ts";
 import { cases as stack } from "./cases/stack.ts";
 import { cases as unpriv } from "./cases/unpriv.ts";
+import { cases as selRefTracking } from "./cases/sel-ref-tracking.ts";
+import { cases as selSpinLock } from "./cases/sel-spin-lock.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -38,6 +40,8 @@ const AREAS: Record<string, VerifierCase[]> = {
   "selftests verifier_unpriv": selUnpriv,
   "selftests verifier_stack_ptr": selStackPtr,
   "selftests verifier_bounds": selBounds,
+  "selftests verifier_ref_tracking": selRefTracking,
+  "selftests verifier_spin_lock": selSpinLock,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {

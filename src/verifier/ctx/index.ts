@@ -89,8 +89,10 @@ export function checkCtxAccess(
       if (off + size > f.off + f.size) return undefined;
       break;
     case "narrow":
+    case "head":
       // Stores are whole-field; loads may be any power of two up to the field size.
       if (write ? size !== f.size : !(isPow2(size) && size <= f.size)) return undefined;
+      if (mode === "head" && off !== f.off) return undefined;
       if (!write) fieldSize = f.size;
       break;
     default:

@@ -8,9 +8,11 @@
  * - "exact": only loads/stores of the element size (`elem`, default the field size);
  * - "narrow": loads of 1/2/4/8 bytes aligned inside the field (the verifier
  *   records the full field size so the load can be widened later);
- * - "range": any aligned access that stays inside the field (e.g. cb[]).
+ * - "range": any aligned access that stays inside the field (e.g. cb[]);
+ * - "head": like "narrow", but only at the field's own offset (bpf_sock's
+ *   family, type, ...: the kernel matches `case offsetof(...)` exactly).
  */
-export type CtxAccessMode = "exact" | "narrow" | "range";
+export type CtxAccessMode = "exact" | "narrow" | "range" | "head";
 
 export interface CtxField {
   name: string;
