@@ -316,14 +316,6 @@ export function checkPtrOffReg(env: Env, reg: RegState, regno: number, fixedOffO
   }
 }
 
-/** Sizes of the socket structs a PTR_TO_SOCK* may read (struct bpf_sock, bpf_tcp_sock, bpf_xdp_sock). */
-const SOCK_SIZES: Partial<Record<number, number>> = {
-  [RegType.PTR_TO_SOCK_COMMON]: 80,
-  [RegType.PTR_TO_SOCKET]: 80,
-  [RegType.PTR_TO_TCP_SOCK]: 112,
-  [RegType.PTR_TO_XDP_SOCK]: 4,
-};
-
 /** Unprivileged programs may not store a pointer into memory the user can read. */
 function checkLeak(env: Env, t: number, valueRegno: number, where: string): void {
   if (t === BPF_WRITE && valueRegno >= 0 && isPointerValue(env, env.regs[valueRegno]!)) {
