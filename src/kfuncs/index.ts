@@ -9,3 +9,5 @@ export { KfuncRegistry } from "./registry.ts";
 export type { KfuncBody, KfuncDef, KfuncImpl } from "./types.ts";
 export { DYNPTR_KFUNCS } from "./dynptr/module.ts";
 export { DYNPTR_HELPERS } from "./dynptr/helpers.ts";
+export { sliceOf as dynptrSlice } from "./dynptr/ops.ts";
+export { ptrArg, u32Arg } from "./args.ts";

@@ -41,6 +41,15 @@ export function declareKfuncProto(
     }
     if (params.length > 5)
       throw new KfuncError(`kfunc '${name}' has ${params.length} > 5 parameters`);
+    // BPF passes everything in registers: no struct or union by value.
+    const btf = kernel.btf;
+    for (const p of [{ name: "the result", type: ret }, ...params]) {
+      const k = btf.type(btf.skipModsAndTypedefs(p.type)).kind;
+      if (k === BtfKind.STRUCT || k === BtfKind.UNION || k === BtfKind.FWD)
+        throw new KfuncError(
+          `kfunc '${name}': ${p.name || "a parameter"} is a struct or union by value`,
+        );
+    }
     const protoId = kernel.builder.addFuncProto(
       ret,
       params.map((p, i) => ({ name: p.name || `arg${i}`, type: p.type })),

@@ -7,54 +7,10 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ProgType } from "../../src/uapi/index.ts";
 import { u64Args } from "../../src/runtime/progtypes/index.ts";
-import type { Runtime } from "../../src/runtime/index.ts";
-import { asmWithKfuncs, testRuntime } from "./support.ts";
+import { expectAllAgree, outcomes, testRuntime } from "./support.ts";
 
 const rt = testRuntime();
 afterAll(() => rt.close());
-
-type Mode = "call" | "inline" | "inline+prune";
-const MODES: Mode[] = ["call", "inline", "inline+prune"];
-
-interface Input {
-  ctx?: Uint8Array;
-  data?: Uint8Array;
-}
-
-/** r0 (and output bytes) of `asm` on every input, for each way of calling and engine. */
-function outcomes(
-  r: Runtime,
-  asm: string,
-  type: number,
-  inputs: readonly Input[],
-): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const mode of MODES)
-    for (const engine of ["interp", "jit"] as const) {
-      const p = r.loadProgram({
-        insns: asmWithKfuncs(r, asm),
-        type,
-        verify: true,
-        logLevel: 0,
-        engine,
-        inlineKfuncs: mode !== "call",
-        pruneKfuncs: mode === "inline+prune",
-      });
-      const res = inputs.map((inp) => {
-        const t = p.testRun(inp);
-        return `${t.r0.toString(16)}${t.data ? ":" + Buffer.from(t.data).toString("hex") : ""}`;
-      });
-      out.set(`${mode}/${engine}`, res);
-      p.close();
-    }
-  return out;
-}
-
-function expectAllAgree(results: Map<string, string[]>): string[] {
-  const [first, ...rest] = [...results.entries()];
-  for (const [name, res] of rest) expect(res, name).toEqual(first![1]);
-  return first![1];
-}
 
 /**
  * A local dynptr over 16 bytes at fp-32 (bytes 0x10..0x1f), of the size in

@@ -8,6 +8,7 @@ import { defineKfuncModule, KF, type KfuncModule } from "../../src/kfuncs/index.
 import { verify, type VerifyOptions, type VerifyResult } from "../../src/verifier/index.ts";
 import { xlatedOfVerified } from "../../src/fixup/index.ts";
 import { DynptrType } from "../../src/verifier/kfuncs/types.ts";
+import { expect } from "vitest";
 
 /** The RFC's bpf_test_inline_kfunc1..8 (test_inlinable_kfuncs.c), with host twins. */
 export function testModule(): KfuncModule {
@@ -154,4 +155,47 @@ export function testRuntime(): Runtime {
   rt.kfuncs.register(testModule());
   rt.kfuncs.register(checksModule());
   return rt;
+}
+
+export type Mode = "call" | "inline" | "inline+prune";
+export const MODES: Mode[] = ["call", "inline", "inline+prune"];
+
+export interface Input {
+  ctx?: Uint8Array;
+  data?: Uint8Array;
+}
+
+/** r0 (and output bytes) of `asm` on every input, for each way of calling and engine. */
+export function outcomes(
+  r: Runtime,
+  asm: string,
+  type: number,
+  inputs: readonly Input[],
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const mode of MODES)
+    for (const engine of ["interp", "jit"] as const) {
+      const p = r.loadProgram({
+        insns: typeof asm === "string" ? asmWithKfuncs(r, asm) : asm,
+        type,
+        verify: true,
+        logLevel: 0,
+        engine,
+        inlineKfuncs: mode !== "call",
+        pruneKfuncs: mode === "inline+prune",
+      });
+      const res = inputs.map((inp) => {
+        const t = p.testRun(inp);
+        return `${t.r0.toString(16)}${t.data ? ":" + Buffer.from(t.data).toString("hex") : ""}`;
+      });
+      out.set(`${mode}/${engine}`, res);
+      p.close();
+    }
+  return out;
+}
+
+export function expectAllAgree(results: Map<string, string[]>): string[] {
+  const [first, ...rest] = [...results.entries()];
+  for (const [name, res] of rest) expect(res, name).toEqual(first![1]);
+  return first![1];
 }

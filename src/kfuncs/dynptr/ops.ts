@@ -160,3 +160,17 @@ export function clone(k: Kernel, from: number, to: number): number {
   writeDynptr(k.mem, to, d);
   return 0;
 }
+
+/**
+ * For host implementations of other modules: the address of `len` bytes at
+ * `offset` of the dynptr at `dynptrAddr` (what bpf_dynptr_slice returns), or 0.
+ */
+export function sliceOf(
+  k: Kernel,
+  dynptrAddr: number,
+  offset: number,
+  len: number,
+  pc = -1,
+): number {
+  return slice(k, dynptrAt(k, dynptrAddr, "dynptr slice", pc), offset, len);
+}
