@@ -21,6 +21,7 @@ import { cases as stack } from "./cases/stack.ts";
 import { cases as unpriv } from "./cases/unpriv.ts";
 import { cases as selRefTracking } from "./cases/sel-ref-tracking.ts";
 import { cases as selSpinLock } from "./cases/sel-spin-lock.ts";
+import { cases as callbacks } from "./cases/callbacks.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -34,6 +35,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   atomic,
   ldabs,
   calls,
+  callbacks,
   jmp,
   unpriv,
   facts,

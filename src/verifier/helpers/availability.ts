@@ -36,7 +36,15 @@ const BASE = [
   "strtoul",
 ];
 /** bpf_base_func_proto() behind CAP_BPF. */
-const BASE_BPF_CAP = ["spin_lock", "spin_unlock", "jiffies64"];
+const BASE_BPF_CAP = [
+  "spin_lock",
+  "spin_unlock",
+  "jiffies64",
+  "timer_init",
+  "timer_set_callback",
+  "timer_start",
+  "timer_cancel",
+];
 /** bpf_base_func_proto() behind CAP_PERFMON. */
 const BASE_PERFMON = [
   "trace_printk",
