@@ -103,7 +103,11 @@ export const cases: VerifierCase[] = [
     name: "bpf_loop: a static callback",
     asm: loop(10, "r0 = 0\n      exit"),
     opts: loopFuncs,
-    logHas: ["from 9 to 14: frame1: R1=scalar() R2=fp[0]-8 R10=fp0", "to caller at 9:"],
+    logHas: [
+      "from 8 to 11: frame1: R1=scalar() R2=fp[0]-8 R10=fp0",
+      "to caller at 8:",
+      "from 12 to 8: safe",
+    ],
   },
   {
     name: "bpf_loop: callbacks need func_info",
