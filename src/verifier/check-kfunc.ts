@@ -27,7 +27,7 @@ import {
 } from "./kfuncs/btf-args.ts";
 import { ctxStructName } from "./kfuncs/ctx-names.ts";
 import { checkKfuncMemSizeReg, checkMemReg } from "./kfuncs/mem-args.ts";
-import { acquireRef, releaseRef } from "./kfuncs/refs.ts";
+import { acquireReference, activeLocks, releaseReference } from "./refs.ts";
 import { DynptrType, KF, type KfuncDesc } from "./kfuncs/types.ts";
 import { markChainPrecision } from "./precision.ts";
 import { checkRegArg, DST_OP_NO_MARK } from "./reg-access.ts";
@@ -389,7 +389,7 @@ function setReturn(env: Env, meta: KfuncMeta): void {
   }
   r0.subregDef = DEF_NOT_SUBREG;
   if (acquire) {
-    const id = acquireRef(env, env.insnIdx);
+    const id = acquireReference(env);
     if (retNull) r0.id = id;
     r0.refObjId = id;
   }
@@ -400,6 +400,8 @@ export function checkKfuncCall(env: Env, insn: Insn): void {
   // An unresolved weak kfunc: skipped here, an error if it survives dead-code removal.
   if (insn.imm === 0) return;
   const desc = fetchKfunc(env, insn);
+  // None of tsbpf's kfuncs is one of the graph/iterator kfuncs allowed under a lock.
+  if (activeLocks(env.cur)) env.fail("function calls are not allowed while holding a lock");
   if (desc.flags & KF.DESTRUCTIVE && !env.sysBootCapable)
     env.fail("destructive kfunc calls require CAP_SYS_BOOT capability");
   if (desc.flags & KF.SLEEPABLE)
@@ -423,7 +425,7 @@ export function checkKfuncCall(env: Env, insn: Insn): void {
   if (meta.releaseRegno) {
     const reg = env.regs[meta.releaseRegno]!;
     if (meta.dynptr?.refObjId) unmarkStackSlotsDynptr(env, reg);
-    else if (!releaseRef(env, reg.refObjId))
+    else if (!releaseReference(env, reg.refObjId))
       env.fail(`kfunc ${desc.name}#${insn.imm} reference has not been acquired before`);
   }
   for (const r of CALLER_SAVED) {

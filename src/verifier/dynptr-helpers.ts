@@ -18,6 +18,7 @@ import type { RawModeMeta } from "./check-stack.ts";
 import { dynptrGetSpi, dynptrState, processDynptrArg, unmarkStackSlotsDynptr } from "./dynptr.ts";
 import type { Env } from "./env.ts";
 import { checkMemSizeReg } from "./kfuncs/mem-args.ts";
+import { activeLocks } from "./refs.ts";
 import { DynptrType } from "./kfuncs/types.ts";
 import type { MapInfo } from "./map-info.ts";
 import { checkRegArg, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
@@ -183,6 +184,7 @@ export function checkDynptrHelperCall(env: Env, insn: Insn): void {
   const proto = HELPERS[id]!;
   // bpf_base_func_proto() offers them behind CAP_BPF only.
   if (!env.bpfCapable) env.fail(`program of this type cannot use helper bpf_${proto.name}#${id}`);
+  if (activeLocks(env.cur)) env.fail("function calls are not allowed while holding a lock");
   const meta: Meta = {
     map: null,
     raw: { rawMode: false, accessSize: 0, regno: 0 },

@@ -13,7 +13,7 @@ import { markRegKnownZero, markRegNotInit, type RegState } from "./regs.ts";
 import { baseType, RegType, TypeFlag } from "./reg-types.ts";
 import { BPF_REG_SIZE, getSpi, StackType, type StackSlot } from "./stack.ts";
 import { forEachReg, type FuncState } from "./state.ts";
-import { acquireRef, markRegInvalid, releaseRef } from "./kfuncs/refs.ts";
+import { acquireReference, markRegInvalid, releaseReference } from "./refs.ts";
 import { dynptrTypeStr } from "./kfuncs/dynptr-text.ts";
 import { DynptrType } from "./kfuncs/types.ts";
 
@@ -182,7 +182,7 @@ function markStackSlotsDynptr(env: Env, reg: RegState, type: number, cloneRefObj
   markDynptrReg(state.stack[spi]!.spilled, type, true, id);
   markDynptrReg(state.stack[spi - 1]!.spilled, type, false, id);
   if (dynptrTypeRefcounted(type)) {
-    const ref = cloneRefObjId || acquireRef(env, env.insnIdx);
+    const ref = cloneRefObjId || acquireReference(env);
     state.stack[spi]!.spilled.refObjId = ref;
     state.stack[spi - 1]!.spilled.refObjId = ref;
   }
@@ -206,7 +206,7 @@ export function unmarkStackSlotsDynptr(env: Env, reg: RegState): void {
     return;
   }
   const ref = head.refObjId;
-  releaseRef(env, ref);
+  releaseReference(env, ref);
   for (let i = 1; i < state.stack.length; i++) {
     const s = state.stack[i]!;
     if (s.spilled.refObjId !== ref || !isDynptrSlot(s)) continue;
