@@ -20,6 +20,8 @@ import {
 } from "../../verifier/index.ts";
 import { EXIT_FAIL, type CommandContext } from "../context.ts";
 import { xlatedOfVerified } from "../../fixup/index.ts";
+import { cliKfuncs, resolveAsmKfuncs, resolveKfuncCalls } from "../../kfuncs/cli-table.ts";
+import type { KfuncRegistry } from "../../kfuncs/registry.ts";
 
 interface VerifyFlags {
   asm?: boolean;
@@ -31,6 +33,7 @@ interface VerifyFlags {
   unpriv?: boolean;
   map?: string[];
   xlated?: boolean;
+  kfuncs?: string[];
 }
 
 /** One program to verify: where it came from and what the verifier needs. */
@@ -84,7 +87,12 @@ function parseLogLevel(text: string | undefined): number {
   return Number(text);
 }
 
-function objectTargets(file: string, flags: VerifyFlags, common: Partial<VerifyOptions>): Target[] {
+function objectTargets(
+  file: string,
+  flags: VerifyFlags,
+  common: Partial<VerifyOptions>,
+  kfuncs: KfuncRegistry,
+): Target[] {
   if (flags.map?.length)
     throw new UsageError("--map describes maps of --asm input; objects carry their own");
   const spec = CollectionSpec.fromFile(file);
@@ -102,20 +110,25 @@ function objectTargets(file: string, flags: VerifyFlags, common: Partial<VerifyO
   return progs.map((p) => ({
     section: p.section,
     program: p.name,
-    insns: p.insns,
+    insns: resolveKfuncCalls(spec, p, kfuncs),
     // --type overrides only programs whose section names no type.
     options: verifyOptionsForProgram(spec, p, { ...common, defaultType }),
   }));
 }
 
-function asmTargets(file: string, flags: VerifyFlags, common: Partial<VerifyOptions>): Target[] {
+function asmTargets(
+  file: string,
+  flags: VerifyFlags,
+  common: Partial<VerifyOptions>,
+  kfuncs: KfuncRegistry,
+): Target[] {
   if (flags.type === undefined) throw new UsageError("--asm needs --type (e.g. --type xdp)");
   if (flags.section !== undefined || flags.program !== undefined) {
     throw new UsageError(
       "--section and --program select programs of an object file, not of --asm input",
     );
   }
-  const insns = assemble(readFileSync(file, "utf8"), { file });
+  const insns = assemble(resolveAsmKfuncs(readFileSync(file, "utf8"), kfuncs), { file });
   const maps = new Map((flags.map ?? []).map(parseMapFlag));
   return [
     {
@@ -164,10 +177,14 @@ function xlatedLines(t: Target, r: VerifyResult): string[] {
   });
 }
 
-function runVerify(file: string, flags: VerifyFlags, ctx: CommandContext): void {
-  const common: Partial<VerifyOptions> = { logLevel: parseLogLevel(flags.log) };
+async function runVerify(file: string, flags: VerifyFlags, ctx: CommandContext): Promise<void> {
+  // kfunc calls are checked against tsbpf's kfuncs and those of --kfuncs modules.
+  const kfuncs = await cliKfuncs(flags.kfuncs ?? []);
+  const common: Partial<VerifyOptions> = { logLevel: parseLogLevel(flags.log), kfuncs };
   if (flags.unpriv) common.unprivileged = true;
-  const targets = flags.asm ? asmTargets(file, flags, common) : objectTargets(file, flags, common);
+  const targets = flags.asm
+    ? asmTargets(file, flags, common, kfuncs)
+    : objectTargets(file, flags, common, kfuncs);
   for (const t of targets) {
     const r = verify(t.insns, t.options);
     report(t, r, flags, ctx);
@@ -208,6 +225,11 @@ export function registerVerify(program: Command, ctx: CommandContext): void {
     .option(
       "--map <ID=TYPE:KEY:VALUE:MAX[:FLAGS]>",
       "with --asm: the map `map[id:ID]` refers to, e.g. 1=hash:4:8:16 (repeatable)",
+      (v: string, acc: string[] = []) => [...acc, v],
+    )
+    .option(
+      "--kfuncs <module>",
+      "a TypeScript/JavaScript module exporting a kfunc module (or a function returning one) whose kfuncs programs may call (repeatable)",
       (v: string, acc: string[] = []) => [...acc, v],
     )
     .action((file: string, flags: VerifyFlags) => runVerify(file, flags, ctx));
