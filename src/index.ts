@@ -34,3 +34,14 @@ export {
   type FixupResult,
 } from "./fixup/index.ts";
 export * from "./link/index.ts";
+export {
+  KF,
+  KfuncError,
+  KfuncModule,
+  KfuncRegistry,
+  defineKfuncModule,
+  dynptrSlice,
+  type KfuncBody,
+  type KfuncDef,
+  type KfuncImpl,
+} from "./kfuncs/index.ts";
