@@ -92,7 +92,8 @@ export function checkFuncCall(env: Env, insn: Insn): number {
   const subprog = findSubprog(env, target);
   if (subprog < 0) env.fail(`verifier bug: target of func call at insn ${target} is not a program`);
   const caller = state.frames[state.curframe]!;
-  const err = checkSubprogCall(env, subprog, caller.regs);
+  const why: string[] = [];
+  const err = checkSubprogCall(env, subprog, caller.regs, why);
   if (err === "EFAULT") env.fail(`verifier bug: func#${subprog} has broken BTF`);
   if (subprogIsGlobal(env, subprog)) {
     const name = subprogName(env, subprog);
@@ -101,7 +102,11 @@ export function checkFuncCall(env: Env, insn: Insn): number {
         "global function calls are not allowed while holding a lock,\nuse static function instead",
       );
     }
-    if (err) env.fail(`Caller passes invalid args into func#${subprog} ('${name}')`);
+    if (err) {
+      // The lines that explain the mismatch belong to the rejection.
+      env.errLines.push(...why);
+      env.fail(`Caller passes invalid args into func#${subprog} ('${name}')`);
+    }
     if (env.log.level & BPF_LOG_LEVEL)
       env.verbose(`Func#${subprog} ('${name}') is global and assumed valid.\n`);
     const meta = subprogMeta(env, subprog);

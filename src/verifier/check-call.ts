@@ -7,6 +7,7 @@
 import type { Insn } from "../isa/insn.ts";
 import { helperName } from "../uapi/helper-ids.ts";
 import { MapType } from "../uapi/map-types.ts";
+import { ProgType } from "../uapi/prog-types.ts";
 import {
   BPF_READ,
   BPF_WRITE,
@@ -209,6 +210,33 @@ export function checkFuncArgRegOff(env: Env, reg: RegState, regno: number, argFl
   }
 }
 
+/**
+ * Program types with a convert_ctx_access (their context is a UAPI view of
+ * a kernel structure): helpers may not take their context as plain memory.
+ */
+const CTX_CONVERTED: ReadonlySet<number> = new Set([
+  ProgType.SOCKET_FILTER,
+  ProgType.SCHED_CLS,
+  ProgType.SCHED_ACT,
+  ProgType.XDP,
+  ProgType.CGROUP_SKB,
+  ProgType.CGROUP_SOCK,
+  ProgType.CGROUP_SOCK_ADDR,
+  ProgType.LWT_IN,
+  ProgType.LWT_OUT,
+  ProgType.LWT_XMIT,
+  ProgType.LWT_SEG6LOCAL,
+  ProgType.SOCK_OPS,
+  ProgType.SK_SKB,
+  ProgType.SK_MSG,
+  ProgType.FLOW_DISSECTOR,
+  ProgType.PERF_EVENT,
+  ProgType.CGROUP_SYSCTL,
+  ProgType.CGROUP_SOCKOPT,
+  ProgType.SK_REUSEPORT,
+  ProgType.SK_LOOKUP,
+]);
+
 /** check_helper_mem_access(): `regno` points at `accessSize` bytes the helper reads or writes. */
 export function checkHelperMemAccess(
   env: Env,
@@ -240,6 +268,21 @@ export function checkHelperMemAccess(
       return;
     case RegType.PTR_TO_STACK:
       checkStackRangeInitialized(env, regno, reg.off, accessSize, zeroOk, accessType, meta);
+      return;
+    case RegType.PTR_TO_CTX:
+      // Program types whose context is not rewritten check its bytes as an access would.
+      if (!CTX_CONVERTED.has(env.progType)) {
+        if (accessSize === 0) {
+          if (zeroOk) return;
+          env.fail(`R${regno} invalid zero-sized read`);
+        }
+        checkMemAccess(env, regno, accessSize - 1, 0x10 /* BPF_B */, accessType, -1, false, false);
+        return;
+      }
+      if (zeroOk && accessSize === 0 && regIsNull(reg)) return;
+      env.fail(
+        `R${regno} type=${regTypeStr(reg.type)} expected=${regTypeStr(RegType.PTR_TO_STACK)}`,
+      );
       return;
     default:
       if (zeroOk && accessSize === 0 && regIsNull(reg)) return;

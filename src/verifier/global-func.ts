@@ -94,7 +94,13 @@ function isProgCtxType(btf: Btf, ptrTarget: number, progType: number): boolean {
  * the context struct, or be `void *` (or a u64 array for the types whose
  * context is one).
  */
-function validateTaggedCtx(env: Env, btf: Btf, ptrTarget: number, arg: number): boolean {
+function validateTaggedCtx(
+  env: Env,
+  btf: Btf,
+  ptrTarget: number,
+  arg: number,
+  out: string[],
+): boolean {
   let t = btf.type(ptrTarget);
   const typedef = progCtxTypedefName(env.progType);
   if (typedef) {
@@ -104,7 +110,7 @@ function validateTaggedCtx(env: Env, btf: Btf, ptrTarget: number, arg: number): 
   while (isModifier(t)) t = btf.type((t as { type: number }).type);
   if (t.kind === BtfKind.UNKN) return true; // `void *ctx __arg_ctx`
   if (t.name === "") {
-    env.verbose(`arg#${arg} type doesn't have a name\n`);
+    say(env, out, `arg#${arg} type doesn't have a name`);
     return false;
   }
   const u64 = t.kind === BtfKind.INT && t.size === 8;
@@ -116,6 +122,10 @@ function validateTaggedCtx(env: Env, btf: Btf, ptrTarget: number, arg: number): 
     case ProgType.STRUCT_OPS:
       if (u64) return true;
       break;
+    case ProgType.TRACEPOINT:
+    case ProgType.SYSCALL:
+    case ProgType.EXT:
+      return true; // anything goes
     case ProgType.TRACING:
       if (
         at === AttachType.TRACE_RAW_TP &&
@@ -134,11 +144,11 @@ function validateTaggedCtx(env: Env, btf: Btf, ptrTarget: number, arg: number): 
   }
   const want = progCtxStructName(env.progType);
   if (want === undefined) {
-    env.verbose(`arg#${arg} should be void pointer\n`);
+    say(env, out, `arg#${arg} should be void pointer`);
     return false;
   }
   if (t.kind !== BtfKind.STRUCT || t.name !== want) {
-    env.verbose(`arg#${arg} should be \`struct ${want} *\`\n`);
+    say(env, out, `arg#${arg} should be \`struct ${want} *\``);
     return false;
   }
   return true;
@@ -149,44 +159,50 @@ function validateTaggedCtx(env: Env, btf: Btf, ptrTarget: number, arg: number): 
  * prototype. Problems are logged only for global functions (a static
  * function's BTF may legitimately disagree with the optimised code).
  */
-export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsError {
+export function prepareFuncArgs(
+  env: Env,
+  subprog: number,
+  out: string[] = [],
+): SubprogArg[] | ArgsError {
   const meta = subprogMeta(env, subprog);
   if (meta.args) return meta.args;
   const { btf, records } = funcInfoOf(env);
   const global = meta.global;
   if (!btf || !records) {
-    env.verbose("verifier bug: func_info undefined\n");
+    say(env, out, "verifier bug: func_info undefined");
     return "EFAULT";
   }
   const fnId = meta.typeId;
   if (!fnId) {
     if (!global) return "EINVAL";
-    env.verbose("Global functions need valid BTF\n");
+    say(env, out, "Global functions need valid BTF");
     return "EFAULT";
   }
   const fn = btf.type(fnId);
   if (fn.kind !== BtfKind.FUNC) {
-    env.verbose(`BTF of func#${subprog} doesn't point to KIND_FUNC\n`);
+    say(env, out, `BTF of func#${subprog} doesn't point to KIND_FUNC`);
     return "EFAULT";
   }
   const tname = fn.name;
   const proto = btf.has(fn.type) ? btf.type(fn.type) : undefined;
   if (!proto || proto.kind !== BtfKind.FUNC_PROTO) {
-    env.verbose(`Invalid type of function ${tname}()\n`);
+    say(env, out, `Invalid type of function ${tname}()`);
     return "EFAULT";
   }
   const nargs = proto.params.length;
   if (nargs > MAX_REG_ARGS) {
     if (!global) return "EINVAL";
-    env.verbose(
-      `Global function ${tname}() with ${nargs} > ${MAX_REG_ARGS} args. Buggy compiler.\n`,
+    say(
+      env,
+      out,
+      `Global function ${tname}() with ${nargs} > ${MAX_REG_ARGS} args. Buggy compiler.`,
     );
     return "EINVAL";
   }
   const ret = skipModifiers(btf, proto.type);
   if (!isIntOrEnum(ret) && ret.kind !== BtfKind.UNKN) {
     if (!global) return "EINVAL";
-    env.verbose(`Global function ${tname}() doesn't return scalar. Only those are supported.\n`);
+    say(env, out, `Global function ${tname}() doesn't return scalar. Only those are supported.`);
     return "EINVAL";
   }
   const args: SubprogArg[] = [];
@@ -194,12 +210,12 @@ export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsE
     let tags = 0;
     for (const tag of argTags(btf, fnId, i)) {
       if (!global) {
-        env.verbose(`arg#${i} type tag is not supported in static functions\n`);
+        say(env, out, `arg#${i} type tag is not supported in static functions`);
         return "EOPNOTSUPP";
       }
       const bit = TAGS[tag];
       if (!bit) {
-        env.verbose(`arg#${i} has unsupported set of tags\n`);
+        say(env, out, `arg#${i} has unsupported set of tags`);
         return "EOPNOTSUPP";
       }
       tags |= bit;
@@ -208,17 +224,17 @@ export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsE
     if (t.kind === BtfKind.PTR) {
       if (tags & ARG_TAG_CTX || isProgCtxType(btf, t.type, env.progType)) {
         if (tags & ~ARG_TAG_CTX) {
-          env.verbose(`arg#${i} has invalid combination of tags\n`);
+          say(env, out, `arg#${i} has invalid combination of tags`);
           return "EINVAL";
         }
-        if (tags & ARG_TAG_CTX && !validateTaggedCtx(env, btf, t.type, i)) return "EINVAL";
+        if (tags & ARG_TAG_CTX && !validateTaggedCtx(env, btf, t.type, i, out)) return "EINVAL";
         args.push({ kind: "ctx", memSize: 0, maybeNull: false });
         continue;
       }
       if (global) {
         // A generic pointer to user data of the pointee's size.
         if (tags & ARG_TAG_NULLABLE) {
-          env.verbose(`arg#${i} has invalid combination of tags\n`);
+          say(env, out, `arg#${i} has invalid combination of tags`);
           return "EINVAL";
         }
         const pointee = skipModifiers(btf, t.type);
@@ -226,8 +242,10 @@ export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsE
         try {
           size = btf.sizeof(btf.skipModsAndTypedefs(t.type));
         } catch {
-          env.verbose(
-            `arg#${i} reference type('${kindName(pointee.kind)} ${pointee.name}') size cannot be determined: -22\n`,
+          say(
+            env,
+            out,
+            `arg#${i} reference type('${kindName(pointee.kind)} ${pointee.name}') size cannot be determined: -22`,
           );
           return "EINVAL";
         }
@@ -236,7 +254,7 @@ export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsE
       }
     }
     if (tags) {
-      env.verbose(`arg#${i} has pointer tag, but is not a pointer type\n`);
+      say(env, out, `arg#${i} has pointer tag, but is not a pointer type`);
       return "EINVAL";
     }
     if (isIntOrEnum(t)) {
@@ -244,7 +262,7 @@ export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsE
       continue;
     }
     if (!global) return "EINVAL";
-    env.verbose(`Arg#${i} type ${kindName(t.kind)} in ${tname}() is not supported yet.\n`);
+    say(env, out, `Arg#${i} type ${kindName(t.kind)} in ${tname}() is not supported yet.`);
     return "EINVAL";
   }
   meta.args = args;
@@ -257,34 +275,46 @@ export function prepareFuncArgs(env: Env, subprog: number): SubprogArg[] | ArgsE
  * stay in the log but are taken out of the rejection reason, so a static
  * function's mismatch (which is not an error) does not leak into it.
  */
-function passes(env: Env, check: () => void): boolean {
+function passes(env: Env, out: string[], check: () => void): boolean {
   const n = env.errLines.length;
   try {
     check();
     return true;
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
+    out.push(...env.errLines.slice(n));
     env.errLines.length = n;
     return false;
   }
 }
 
+/** Log a line (bpf_log) and keep it for the caller's error report. */
+function say(env: Env, out: string[], line: string): void {
+  env.verbose(line + "\n");
+  out.push(line);
+}
+
 /** check_mem_reg(): the callee may read and write `size` bytes behind `regno` (or get NULL). */
-function checkMemReg(env: Env, regno: number, size: number): boolean {
+function checkMemReg(env: Env, regno: number, size: number, out: string[]): boolean {
   const reg = env.regs[regno]!;
   if (regIsNull(reg)) return true;
   const saved = typeMayBeNull(reg.type) ? cloneReg(reg) : null;
   if (saved) markPtrNotNullReg(reg);
   const ok =
-    passes(env, () => checkHelperMemAccess(env, regno, size, BPF_READ, true, null)) &&
-    passes(env, () => checkHelperMemAccess(env, regno, size, BPF_WRITE, true, null));
+    passes(env, out, () => checkHelperMemAccess(env, regno, size, BPF_READ, true, null)) &&
+    passes(env, out, () => checkHelperMemAccess(env, regno, size, BPF_WRITE, true, null));
   if (saved) assignReg(reg, saved);
   return ok;
 }
 
 /** btf_check_func_arg_match(): do the caller's R1..R5 suit the prototype? */
-function checkFuncArgMatch(env: Env, subprog: number, regs: RegState[]): ArgsError | undefined {
-  const args = prepareFuncArgs(env, subprog);
+function checkFuncArgMatch(
+  env: Env,
+  subprog: number,
+  regs: RegState[],
+  out: string[],
+): ArgsError | undefined {
+  const args = prepareFuncArgs(env, subprog, out);
   if (typeof args === "string") return args;
   for (let i = 0; i < args.length; i++) {
     const regno = i + 1;
@@ -292,20 +322,20 @@ function checkFuncArgMatch(env: Env, subprog: number, regs: RegState[]): ArgsErr
     const arg = args[i]!;
     if (arg.kind === "scalar") {
       if (reg.type !== RegType.SCALAR_VALUE) {
-        env.verbose(`R${regno} is not a scalar\n`);
+        say(env, out, `R${regno} is not a scalar`);
         return "EINVAL";
       }
     } else if (arg.kind === "ctx") {
-      if (!passes(env, () => checkFuncArgRegOff(env, reg, regno, 0))) return "EINVAL";
+      if (!passes(env, out, () => checkFuncArgRegOff(env, reg, regno, 0))) return "EINVAL";
       if (reg.type !== RegType.PTR_TO_CTX) {
-        env.verbose(`arg#${i} expects pointer to ctx\n`);
+        say(env, out, `arg#${i} expects pointer to ctx`);
         return "EINVAL";
       }
     } else {
-      if (!passes(env, () => checkFuncArgRegOff(env, reg, regno, 0))) return "EINVAL";
-      if (!checkMemReg(env, regno, arg.memSize)) return "EINVAL";
+      if (!passes(env, out, () => checkFuncArgRegOff(env, reg, regno, 0))) return "EINVAL";
+      if (!checkMemReg(env, regno, arg.memSize, out)) return "EINVAL";
       if (!arg.maybeNull && typeMayBeNull(reg.type)) {
-        env.verbose(`arg#${i} is expected to be non-NULL\n`);
+        say(env, out, `arg#${i} is expected to be non-NULL`);
         return "EINVAL";
       }
     }
@@ -317,18 +347,20 @@ function checkFuncArgMatch(env: Env, subprog: number, regs: RegState[]): ArgsErr
  * btf_check_subprog_call(): compare a call's arguments with the callee's
  * BTF. Without func_info every call "mismatches" (EINVAL), which only
  * matters for global functions; a mismatch makes the function unreliable.
+ * The lines explaining a mismatch are logged and collected in `out`.
  */
 export function checkSubprogCall(
   env: Env,
   subprog: number,
   regs: RegState[],
+  out: string[] = [],
 ): ArgsError | undefined {
   const { records } = funcInfoOf(env);
   if (!records) return "EINVAL";
   const meta = subprogMeta(env, subprog);
   if (!meta.typeId) return "EFAULT";
   if (meta.unreliable) return "EINVAL";
-  const err = checkFuncArgMatch(env, subprog, regs);
+  const err = checkFuncArgMatch(env, subprog, regs, out);
   if (err) meta.unreliable = true;
   return err;
 }

@@ -22,6 +22,7 @@ import { cases as unpriv } from "./cases/unpriv.ts";
 import { cases as selRefTracking } from "./cases/sel-ref-tracking.ts";
 import { cases as selSpinLock } from "./cases/sel-spin-lock.ts";
 import { cases as callbacks } from "./cases/callbacks.ts";
+import { cases as globalFuncs } from "./cases/global-funcs.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -36,6 +37,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   ldabs,
   calls,
   callbacks,
+  "global functions": globalFuncs,
   jmp,
   unpriv,
   facts,
