@@ -23,6 +23,7 @@ import { cases as selRefTracking } from "./cases/sel-ref-tracking.ts";
 import { cases as selSpinLock } from "./cases/sel-spin-lock.ts";
 import { cases as callbacks } from "./cases/callbacks.ts";
 import { cases as globalFuncs } from "./cases/global-funcs.ts";
+import { cases as selCalls } from "./cases/sel-calls.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -46,6 +47,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   "selftests verifier_bounds": selBounds,
   "selftests verifier_ref_tracking": selRefTracking,
   "selftests verifier_spin_lock": selSpinLock,
+  "selftests verifier/calls.c": selCalls,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
