@@ -342,7 +342,9 @@ function adjustRegMinMaxVals(env: Env, insn: Insn): void {
       dst.off = 0;
       dst.id = 0;
     } else {
-      dst.id = (dst.id | BPF_ADD_CONST) >>> 0;
+      // As a negative int32: an id above 2^31 would make V8 store every
+      // register's id field as a heap number (and deprecate their shape).
+      dst.id = dst.id | BPF_ADD_CONST;
       dst.off = Number(val);
     }
   } else {

@@ -198,7 +198,7 @@ export function doCheck(env: Env): void {
     if (exited) {
       // process_bpf_exit: this path is done; continue with a queued branch.
       scratchAll(env.scratch);
-      updateBranchCounts(env.cur);
+      updateBranchCounts(env, env.cur);
       if (!popStack(env, popLog)) return;
       doPrintState = true;
       continue;

@@ -3,12 +3,7 @@
 // the checkpoint tree, and the per-instruction state lines of the log.
 import type { Env } from "./env.ts";
 import { BPF_LOG_LEVEL, padChar, scratchClean, verifierStateText, vlogAlignment } from "./log.ts";
-import {
-  cleanLiveStates,
-  connectToCheckpoint,
-  detachFinishedState,
-  propagateLiveness,
-} from "./liveness.ts";
+import { connectToCheckpoint, finishState, propagateLiveness } from "./liveness.ts";
 import { markAllScalarsImprecise, propagatePrecision } from "./precision.ts";
 import { EXACT, NOT_EXACT, RANGE_WITHIN, statesEqual, statesMaybeLooping } from "./prune.ts";
 import { callbackLoopVerdict, notSameLoopIteration } from "./calls.ts";
@@ -31,12 +26,13 @@ export function pushStack(env: Env, insnIdx: number, prevInsnIdx: number): Verif
 }
 
 /** update_branch_counts(): a path ended; checkpoints with no paths left become usable for pruning. */
-export function updateBranchCounts(st: VerifierState | null): void {
+export function updateBranchCounts(env: Env, st: VerifierState | null): void {
   while (st) {
     st.branches--;
     if (st.branches > 0) break;
     const parent = st.parent;
-    detachFinishedState(st);
+    // A checkpoint with every path below it explored: liveness is final.
+    if (st !== env.cur) finishState(env, st);
     st = parent;
   }
 }
@@ -106,7 +102,6 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
     list = [];
     env.explored.set(insnIdx, list);
   }
-  cleanLiveStates(env, insnIdx, cur, list);
   let statesCnt = 0;
   for (let i = 0; i < list.length; i++) {
     const sl = list[i]!;

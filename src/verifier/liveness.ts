@@ -3,9 +3,9 @@
 // register or slot of the path's last checkpoint. Reading a value the path
 // has not written since the checkpoint marks it READ there, and up the chain
 // of checkpoints until a write screens it. Once every path from a checkpoint
-// is finished, what was never read is dead: clean_live_states() forgets it,
-// so a dead register or slot no longer stops another state from pruning.
-import type { Env, ExploredState } from "./env.ts";
+// is finished, what was never read is dead: finishState() forgets it, so a
+// dead register or slot no longer stops another state from pruning.
+import type { Env } from "./env.ts";
 import { markInsnZext } from "./reg-access.ts";
 import {
   markRegNotInit,
@@ -17,7 +17,7 @@ import {
   REG_LIVE_WRITTEN,
   type RegState,
 } from "./regs.ts";
-import { BPF_REG_SIZE, StackType } from "./stack.ts";
+import { newSlot, type StackSlot } from "./stack.ts";
 import type { FuncState, VerifierState } from "./state.ts";
 
 /**
@@ -79,18 +79,47 @@ export function connectToCheckpoint(cur: VerifierState, cp: VerifierState): void
   }
 }
 
+/** A stack slot nothing reads: what finished states keep for their dead slots. */
+const DEAD_SLOT = ((): StackSlot => {
+  const slot = newSlot(true);
+  slot.spilled.live = REG_LIVE_DONE;
+  return slot;
+})();
+
 /**
- * A state none of whose paths is left to explore is never walked up from
- * again: read marks and precision backtracking start from the current path
- * only, which it is not part of. Dropping its links to its parent lets an
- * evicted checkpoint be collected (the kernel frees it).
+ * clean_live_states() for a state none of whose paths is left to explore:
+ * its read marks are final (marks only travel up the current path, which it
+ * is not on), so what was never read is dead. Dead registers become NOT_INIT
+ * and dead stack slots one shared empty slot (trailing ones are dropped);
+ * REG_LIVE_DONE says nothing may mark the state again. The kernel cleans a
+ * finished state when the next path reaches its instruction; cleaning it as
+ * soon as it is finished gives the same state and keeps checkpoints small.
+ * Its links to its parent go too: nothing walks up from it any more, and an
+ * evicted checkpoint can then be collected (the kernel frees it).
  */
-export function detachFinishedState(st: VerifierState): void {
+export function finishState(env: Env, st: VerifierState): void {
   st.parent = null;
-  for (let j = 0; j <= st.curframe; j++) {
-    const f = st.frames[j]!;
-    for (let i = 0; i < 10; i++) f.regs[i]!.parent = null;
-    for (const slot of f.stack) slot.spilled.parent = null;
+  for (let fr = 0; fr <= st.curframe; fr++) {
+    const f = st.frames[fr]!;
+    for (let i = 0; i < 10; i++) {
+      const r = f.regs[i]!;
+      r.parent = null;
+      if (!(r.live & REG_LIVE_READ)) markRegNotInit(r, env.bpfCapable);
+      r.live |= REG_LIVE_DONE;
+    }
+    const stack = f.stack;
+    for (let i = 0; i < stack.length; i++) {
+      const s = stack[i]!.spilled;
+      if (s.live & REG_LIVE_READ) {
+        s.parent = null;
+        s.live |= REG_LIVE_DONE;
+      } else {
+        stack[i] = DEAD_SLOT;
+      }
+    }
+    let n = stack.length;
+    while (n > 0 && stack[n - 1] === DEAD_SLOT) n--;
+    stack.length = n;
   }
 }
 
@@ -121,54 +150,5 @@ export function propagateLiveness(env: Env, old: VerifierState, cur: VerifierSta
     for (let i = 0; i < n; i++) {
       propagateLivenessReg(env, state.stack[i]!.spilled, parent.stack[i]!.spilled);
     }
-  }
-}
-
-/** clean_func_state(): forget what was never read; nothing may mark this frame any more. */
-function cleanFuncState(env: Env, f: FuncState): void {
-  for (let i = 0; i < 10; i++) {
-    const r = f.regs[i]!;
-    const live = r.live;
-    r.live |= REG_LIVE_DONE;
-    if (!(live & REG_LIVE_READ)) {
-      markRegNotInit(r, env.bpfCapable);
-    }
-  }
-  for (const slot of f.stack) {
-    const s = slot.spilled;
-    const live = s.live;
-    s.live |= REG_LIVE_DONE;
-    if (!(live & REG_LIVE_READ)) {
-      markRegNotInit(s, env.bpfCapable);
-      slot.slotType.fill(StackType.INVALID, 0, BPF_REG_SIZE);
-    }
-  }
-}
-
-function sameCallsites(a: VerifierState, b: VerifierState): boolean {
-  if (a.curframe !== b.curframe) return false;
-  for (let fr = a.curframe; fr >= 0; fr--) {
-    if (a.frames[fr]!.callsite !== b.frames[fr]!.callsite) return false;
-  }
-  return true;
-}
-
-/**
- * clean_live_states(): finished checkpoints at this instruction (no path
- * below them left to explore, so their read marks are complete) drop their
- * dead registers and slots before they are compared with `cur`.
- */
-export function cleanLiveStates(
-  env: Env,
-  insnIdx: number,
-  cur: VerifierState,
-  list: readonly ExploredState[],
-): void {
-  for (const sl of list) {
-    const st = sl.state;
-    if (st.branches) continue;
-    if (st.insnIdx !== insnIdx || !sameCallsites(st, cur)) continue;
-    if (st.frames[0]!.regs[0]!.live & REG_LIVE_DONE) continue;
-    for (let fr = 0; fr <= st.curframe; fr++) cleanFuncState(env, st.frames[fr]!);
   }
 }

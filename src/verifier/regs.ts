@@ -2,7 +2,9 @@
 // part of the kernel's `struct bpf_reg_state`. Records are flat and copied field
 // by field; the verifier clones states before branching.
 import { markKnown, markUnknown, tnumIsConst, tnumSubreg, type ScalarBounds } from "./domain.ts";
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from "./bigmath.ts";
 import type { BtfRef } from "./btf-ptr.ts";
+import { TNUM_UNKNOWN } from "./tnum.ts";
 import type { MapInfo } from "./map-info.ts";
 import { RegType } from "./reg-types.ts";
 
@@ -72,7 +74,9 @@ export interface RegState extends ScalarBounds {
 
 /** A register with no value (NOT_INIT), bounds unknown. */
 export function newReg(): RegState {
-  const r = {
+  // Every field is in the literal, none added afterwards: all registers then
+  // share one hidden class and V8 keeps accesses to them monomorphic.
+  const r: RegState = {
     type: RegType.NOT_INIT,
     off: 0,
     id: 0,
@@ -91,8 +95,16 @@ export function newReg(): RegState {
     dynptrType: 0,
     dynptrFirst: false,
     dynptrId: 0,
-  } as unknown as RegState;
-  markUnknown(r);
+    varOff: TNUM_UNKNOWN,
+    smin: S64_MIN,
+    smax: S64_MAX,
+    umin: 0n,
+    umax: U64_MAX,
+    s32min: S32_MIN,
+    s32max: S32_MAX,
+    u32min: 0n,
+    u32max: U32_MAX,
+  };
   return r;
 }
 

@@ -20,8 +20,12 @@ export const StackType = {
 export const SLOT_TYPE_CHAR = "?rm0d";
 
 export interface StackSlot {
-  /** One StackType per byte; index 0 is the highest address (fp-8*spi-1). */
-  slotType: Uint8Array;
+  /**
+   * One StackType per byte; index 0 is the highest address (fp-8*spi-1). A
+   * plain array: states are cloned at every branch, and copying a small
+   * array is several times cheaper than copying a typed array.
+   */
+  slotType: number[];
   spilled: RegState;
 }
 
@@ -29,7 +33,7 @@ export function newSlot(bpfCapable: boolean): StackSlot {
   const spilled = newReg();
   markRegNotInit(spilled, bpfCapable);
   spilled.live = REG_LIVE_NONE;
-  return { slotType: new Uint8Array(BPF_REG_SIZE), spilled };
+  return { slotType: [0, 0, 0, 0, 0, 0, 0, 0], spilled };
 }
 
 export function cloneSlot(s: StackSlot): StackSlot {
@@ -51,7 +55,7 @@ export const isSpilledScalarReg64 = (s: StackSlot): boolean =>
   s.slotType[0] === StackType.SPILL && s.spilled.type === RegType.SCALAR_VALUE;
 
 /** scrub_spilled_slot(): a byte that held part of a spill becomes MISC unless it was INVALID. */
-export function scrubSpilledSlot(types: Uint8Array, i: number): void {
+export function scrubSpilledSlot(types: number[], i: number): void {
   if (types[i] !== StackType.INVALID) types[i] = StackType.MISC;
 }
 
@@ -59,7 +63,7 @@ export function scrubSpilledSlot(types: Uint8Array, i: number): void {
  * mark_stack_slot_misc(): ZERO keeps its better knowledge; INVALID stays INVALID
  * when uninitialised reads are allowed anyway (privileged), else becomes MISC.
  */
-export function markStackSlotMisc(types: Uint8Array, i: number, allowPtrLeaks: boolean): void {
+export function markStackSlotMisc(types: number[], i: number, allowPtrLeaks: boolean): void {
   if (types[i] === StackType.ZERO) return;
   if (allowPtrLeaks && types[i] === StackType.INVALID) return;
   types[i] = StackType.MISC;
