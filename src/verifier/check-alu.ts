@@ -199,7 +199,8 @@ function adjustPtrMinMaxVals(env: Env, insn: Insn, ptr: RegState, offReg: RegSta
   const keepPointerPart = (): void => {
     dst.map = ptrCopy.map;
     dst.mapUid = ptrCopy.mapUid;
-    dst.range = ptrCopy.range;
+    // AT_PKT_END / BEYOND_PKT_END describe this exact pointer: arithmetic moves it.
+    dst.range = ptrCopy.range < 0 ? 0 : ptrCopy.range;
     dst.memSize = ptrCopy.memSize;
     dst.frameno = ptrCopy.frameno;
     dst.subprogno = ptrCopy.subprogno;

@@ -99,6 +99,10 @@ function alignmentCheck(
   }
 }
 
+/** The variable part of a packet pointer's offset in an alignment message, when it has one. */
+const varOffText = (reg: RegState): string =>
+  tnumIsConst(reg.varOff) && reg.varOff.value === 0n ? "" : `${tnumText(reg.varOff)}+`;
+
 /** check_ptr_alignment(). */
 export function checkPtrAlignment(
   env: Env,
@@ -116,9 +120,7 @@ export function checkPtrAlignment(
       if (!strict || size === 1) return;
       const regOff = tnumAdd(reg.varOff, tnumConst(BigInt.asUintN(64, BigInt(2 + reg.off + off))));
       if (!tnumIsAligned(regOff, BigInt(size))) {
-        env.fail(
-          `misaligned packet access off 2+${tnumText(reg.varOff)}+${reg.off}+${off} size ${size}`,
-        );
+        env.fail(`misaligned packet access off 2+${varOffText(reg)}${reg.off}+${off} size ${size}`);
       }
       return;
     }

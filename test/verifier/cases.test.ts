@@ -24,6 +24,7 @@ import { cases as selSpinLock } from "./cases/sel-spin-lock.ts";
 import { cases as callbacks } from "./cases/callbacks.ts";
 import { cases as globalFuncs } from "./cases/global-funcs.ts";
 import { cases as selCalls } from "./cases/sel-calls.ts";
+import { cases as selDirectPacket } from "./cases/sel-direct-packet.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -48,6 +49,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   "selftests verifier_ref_tracking": selRefTracking,
   "selftests verifier_spin_lock": selSpinLock,
   "selftests verifier/calls.c": selCalls,
+  "selftests verifier_direct_packet_access": selDirectPacket,
 };
 
 for (const [area, cases] of Object.entries(AREAS)) {
