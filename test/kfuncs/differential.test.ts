@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { ProgType } from "../../src/uapi/index.ts";
 import { u64Args } from "../../src/runtime/progtypes/index.ts";
-import { expectAllAgree, outcomes, testRuntime } from "./support.ts";
+import { expectAllAgree, outcomes, testRuntime, type Input } from "./support.ts";
 
 const rt = testRuntime();
 afterAll(() => rt.close());
