@@ -4,26 +4,18 @@
 // its host implementation, and for inlinable kfuncs a BPF body that behaves
 // the same (assembly text, instructions, or a function of a clang-built
 // object).
-import type { HelperCallInfo } from "../interp/index.ts";
 import type { Insn } from "../isa/index.ts";
 import type { ProtoSpec } from "../link/kernel/host-kernel.ts";
-import type { Kernel } from "../runtime/kernel.ts";
+import type { HelperImpl } from "../runtime/helpers/types.ts";
 import type { CollectionSpec } from "../spec/types.ts";
 
 /**
- * A host implementation: the runtime's kernel state and r1..r5 as unsigned
- * 64-bit BigInts (pointers are runtime memory addresses); a number result is
- * taken as signed (negative errno), a bigint as is.
+ * A host implementation: the shape of a helper's (the runtime's kernel
+ * state, r1..r5 as unsigned 64-bit BigInts with pointers as runtime memory
+ * addresses, the call site); a number result is taken as signed (negative
+ * errno), a bigint as is.
  */
-export type KfuncImpl = (
-  k: Kernel,
-  r1: bigint,
-  r2: bigint,
-  r3: bigint,
-  r4: bigint,
-  r5: bigint,
-  call: HelperCallInfo,
-) => number | bigint;
+export type KfuncImpl = HelperImpl;
 
 /**
  * A BPF body: kernel-syntax (or uBPF) assembly — `call NAME` calls a kfunc or

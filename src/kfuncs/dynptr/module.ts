@@ -4,6 +4,7 @@
 // The slice and query kfuncs are inlinable: their BPF bodies (bodies.ts)
 // compute what the host implementations do, and a call site that knows its
 // dynptr's type loses the paths for the other types.
+import { SKB_PROG_TYPES } from "../../runtime/progtypes/skb.ts";
 import { ProgType } from "../../uapi/prog-types.ts";
 import { DynptrType, KF } from "../../verifier/kfuncs/types.ts";
 import { defineKfuncModule } from "../module.ts";
@@ -12,17 +13,7 @@ import { IS_NULL_BODY, IS_RDONLY_BODY, SIZE_BODY, SLICE_BODY, SLICE_RDWR_BODY } 
 import { adjust, clone, dynptrAt, fromPacket, packetOf, slice } from "./ops.ts";
 
 /** Program types whose ctx is a __sk_buff (bpf_dynptr_from_skb's kfunc set). */
-const SKB_TYPES = [
-  ProgType.SOCKET_FILTER,
-  ProgType.SCHED_CLS,
-  ProgType.SCHED_ACT,
-  ProgType.CGROUP_SKB,
-  ProgType.LWT_IN,
-  ProgType.LWT_OUT,
-  ProgType.LWT_XMIT,
-  ProgType.LWT_SEG6LOCAL,
-  ProgType.SK_SKB,
-];
+const SKB_TYPES = [...SKB_PROG_TYPES, ProgType.LWT_SEG6LOCAL, ProgType.SK_SKB];
 
 const DP = "const struct bpf_dynptr *p";
 
