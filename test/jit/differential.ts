@@ -25,6 +25,8 @@ import {
 } from "../support/random-programs.ts";
 
 const M64 = (1n << 64n) - 1n;
+/** Unallocated bytes after the buffer: covers every out-of-bounds offset the generator uses. */
+const GUARD_BYTES = 16 * 1024;
 
 /** Deterministic helpers over the buffer at `buf`: pure, memory-writing, and exiting. */
 function helpersFor(mem: VmMemory, buf: number): Map<number, HelperFn> {
@@ -63,6 +65,11 @@ export class Rig {
 
   constructor(readonly engine: Engine) {
     this.buf = this.mem.alloc(BUF_SIZE);
+    // Keep the memory after the buffer unallocated (a freed large block that
+    // small allocations such as engine stacks never reuse), so the generator's
+    // deliberate out-of-bounds accesses fault instead of reading whatever
+    // engine-private memory would follow.
+    this.mem.free(this.mem.alloc(GUARD_BYTES));
     const helpers = helpersFor(this.mem, this.buf);
     const kfn: HelperFn = (a, b) => (a - b) & M64;
     this.env = makeEnv(this.mem, helpers, { kfunc: (id) => (id === KFUNC_ID ? kfn : undefined) });

@@ -2,7 +2,8 @@
 // anyone else who wants programs that terminate and stay in bounds).
 //
 // A program is generated as a small tree (statements, if/else, bounded loops,
-// an irreducible two-entry loop, calls to subprograms, helper calls) and then
+// an irreducible two-entry loop, calls to subprograms directly or by callx,
+// helper and kfunc calls, may_goto, gotol, load-acquire/store-release) and then
 // rendered to instructions; shrinking works on the tree, so a failing program
 // can be reduced to a few statements and printed as assembly.
 //
@@ -72,10 +73,11 @@ const EDGE_IMMS = [
 
 export type Stmt =
   | { k: "insn"; insns: Insn[] }
-  | { k: "if"; cond: Insn; then: Stmt[]; else?: Stmt[] }
+  | { k: "if"; cond: Insn; then: Stmt[]; else?: Stmt[]; gotol?: boolean }
   | { k: "loop"; n: number; tmp: number; body: Stmt[]; breakIf?: Insn }
   | { k: "irreducible"; n: number; tmp: number; enter: Insn; a: Stmt[]; b: Stmt[] }
-  | { k: "call"; sub: number; args: number[] }
+  | { k: "call"; sub: number; args: number[]; callx?: number }
+  | { k: "mayGoto"; body: Stmt[] }
   | { k: "helper"; id: number; kfunc: boolean };
 
 export interface RandomProgram {
@@ -152,7 +154,7 @@ function memInsns(r: Rng, faults: boolean): Insn[] {
   const post: Insn[] = [];
   if (faults && r.chance(0.04)) {
     base = 9;
-    off = r.pick([BUF_SIZE, BUF_SIZE - bytes + 1, -bytes, -4096, 0x7000]);
+    off = r.pick([BUF_SIZE, BUF_SIZE - bytes + 1, -bytes, -4096, 0x2000]);
   } else if (kind < 4) {
     base = 9;
     off = r.int(BUF_SIZE - bytes + 1);
@@ -188,11 +190,35 @@ function memInsns(r: Rng, faults: boolean): Insn[] {
     if (base !== 10 && off > BUF_SIZE - abytes && off < BUF_SIZE) off = BUF_SIZE - abytes;
     if (base === 10 && off > -abytes) off = -abytes;
     if (base !== 9 && base !== 10 && off > BUF_SIZE - 0x7f - abytes) off = 0;
-    const a = r.pick(ATOMIC_IMMS);
+    const a = r.chance(0.15) ? r.pick([op.BPF_LOAD_ACQ, op.BPF_STORE_REL]) : r.pick(ATOMIC_IMMS);
+    if (a === op.BPF_LOAD_ACQ) {
+      // dst = *(base + off), any size; a load into the base overwrote the address.
+      if (dst === base) post.length = 0;
+      return [
+        ...pre,
+        insn(op.BPF_STX | op.BPF_ATOMIC | size, dst, base, clampOff(base, off, bytes), a),
+        ...post,
+      ];
+    }
+    if (a === op.BPF_STORE_REL) {
+      const v = pickNot(r, base);
+      return [
+        ...pre,
+        insn(op.BPF_STX | op.BPF_ATOMIC | size, base, v, clampOff(base, off, bytes), a),
+        ...post,
+      ];
+    }
     // cmpxchg reads and writes r0, fetch ops write src: keep both off the base.
     body = insn(op.BPF_STX | op.BPF_ATOMIC | asize, base, pickNot(r, base, 0), off, a);
   }
   return [...pre, body, ...post];
+}
+
+/** An offset made valid again for an access of `bytes` (the original size may differ). */
+function clampOff(base: number, off: number, bytes: number): number {
+  if (base === 10) return Math.min(off, -bytes);
+  if (base === 9) return off >= 0 && off <= BUF_SIZE ? Math.min(off, BUF_SIZE - bytes) : off;
+  return Math.min(off, BUF_SIZE - 0x7f - bytes);
 }
 
 function pickNot(r: Rng, ...avoid: number[]): number {
@@ -229,6 +255,7 @@ function genStmt(c: Ctx): Stmt {
     const inner = { ...c, depth: c.depth + 1 };
     const s: Stmt = { k: "if", cond: condInsn(r), then: genBody(inner, 1 + r.int(4)) };
     if (r.chance(0.4)) s.else = genBody(inner, 1 + r.int(3));
+    if (s.else && r.chance(0.3)) s.gotol = true;
     return s;
   }
   if (roll < 80 && nested) {
@@ -254,7 +281,13 @@ function genStmt(c: Ctx): Stmt {
     };
   }
   if (roll < 89 && c.callable.length > 0) {
-    return { k: "call", sub: r.pick(c.callable), args: [r.i32(), r.i32()] };
+    const s: Stmt = { k: "call", sub: r.pick(c.callable), args: [r.i32(), r.i32()] };
+    // Through a function address in a register (lddw src=4, then callx).
+    if (r.chance(0.3)) s.callx = pickNot(r, 1, 2, 3);
+    return s;
+  }
+  if (roll < 90 && nested) {
+    return { k: "mayGoto", body: genBody({ ...c, depth: c.depth + 1 }, 1 + r.int(2)) };
   }
   if (roll < 93) return { k: "helper", id: r.pick(c.helpers), kfunc: r.chance(0.2) };
   return { k: "insn", insns: aluInsn(r) };
@@ -328,7 +361,13 @@ class Out {
     this.insns.push({ ...x });
   }
   resolve(): void {
-    for (const [at, l] of this.fix) this.insns[at]!.off = this.labels[l]! - at - 1;
+    for (const [at, l] of this.fix) {
+      const x = this.insns[at]!;
+      const rel = this.labels[l]! - at - 1;
+      // gotol (JMP32|JA) keeps its offset in imm.
+      if (x.code === (op.BPF_JMP32 | op.BPF_JA)) x.imm = rel;
+      else x.off = rel;
+    }
   }
 }
 
@@ -359,7 +398,7 @@ function renderBody(o: Out, body: readonly Stmt[], depth: number): void {
         const end = o.label();
         o.jump(s.cond, elseL);
         renderBody(o, s.then, depth + 1);
-        if (s.else) o.jump(ja(), end);
+        if (s.else) o.jump(s.gotol ? insn(op.BPF_JMP32 | op.BPF_JA) : ja(), end);
         o.place(elseL);
         if (s.else) renderBody(o, s.else, depth + 1);
         o.place(end);
@@ -395,9 +434,23 @@ function renderBody(o: Out, body: readonly Stmt[], depth: number): void {
         // r1 = buffer, r2/r3 = arguments; r1 must not keep the pointer afterwards.
         o.emit(movReg(1, 9), mov64(2, s.args[0]!), mov64(3, s.args[1]!));
         o.calls.push([o.insns.length, s.sub]);
-        o.emit(insn(op.BPF_JMP | op.BPF_CALL, 0, op.BPF_PSEUDO_CALL, 0, 0));
+        if (s.callx === undefined) {
+          o.emit(insn(op.BPF_JMP | op.BPF_CALL, 0, op.BPF_PSEUDO_CALL, 0, 0));
+        } else {
+          // The function's address (same in every engine: a tag and the pc) stays in the register.
+          o.emit(insn(op.LDDW, s.callx, op.BPF_PSEUDO_FUNC, 0, 0), insn(0, 0, 0, 0, 0));
+          o.emit(insn(op.BPF_JMP | op.BPF_CALL | op.BPF_X, s.callx));
+        }
         o.emit(mov64(1, s.args[1]!));
         break;
+      case "mayGoto": {
+        // Falls through (the per-frame counter starts at 8M), skipping the body once exhausted.
+        const end = o.label();
+        o.jump(insn(op.BPF_JMP | op.BPF_JCOND, 0, op.BPF_MAY_GOTO), end);
+        renderBody(o, s.body, depth + 1);
+        o.place(end);
+        break;
+      }
       case "helper":
         if (s.kfunc)
           o.emit(insn(op.BPF_JMP | op.BPF_CALL, 0, op.BPF_PSEUDO_KFUNC_CALL, 0, KFUNC_ID));
@@ -445,6 +498,7 @@ export function renderProgram(p: RandomProgram): Insn[] {
     foldAndExit(o);
   });
   o.resolve();
+  // Calls and function-address lddws are both relative to their own pc.
   for (const [at, sub] of o.calls) o.insns[at]!.imm = starts[sub]! - at - 1;
   return o.insns;
 }
@@ -478,6 +532,13 @@ function* bodyVariants(body: readonly Stmt[]): Generator<Stmt[]> {
         for (const a of bodyVariants(s.a)) yield at([{ ...s, a }]);
         for (const b of bodyVariants(s.b)) yield at([{ ...s, b }]);
         break;
+      case "mayGoto":
+        yield at(s.body);
+        for (const b of bodyVariants(s.body)) yield at([{ ...s, body: b }]);
+        break;
+      case "call":
+        if (s.callx !== undefined) yield at([{ ...s, callx: undefined }]);
+        break;
       case "insn":
         if (s.insns.length > 1) {
           for (let k = 0; k < s.insns.length; k++) {
@@ -505,6 +566,7 @@ function* programVariants(p: RandomProgram): Generator<RandomProgram> {
           return [{ ...s, then: fixCalls(s.then), else: s.else && fixCalls(s.else) }];
         if (s.k === "loop") return [{ ...s, body: fixCalls(s.body) }];
         if (s.k === "irreducible") return [{ ...s, a: fixCalls(s.a), b: fixCalls(s.b) }];
+        if (s.k === "mayGoto") return [{ ...s, body: fixCalls(s.body) }];
         return [s];
       });
     yield {
