@@ -134,5 +134,7 @@ const SPILLABLE = new Set<number>([
   RegType.PTR_TO_MEM,
   RegType.PTR_TO_FUNC,
   RegType.PTR_TO_MAP_KEY,
+  // Inlinable kfunc bodies spill what clang keeps of the kernel's data.
+  RegType.KERNEL_VALUE,
 ]);
 export const isSpillableRegType = (t: number): boolean => SPILLABLE.has(baseType(t));

@@ -71,6 +71,31 @@ describe("inlinable kfuncs: xlated after inlining", () => {
     expect(c.result.log).toContain("R1_w=kernel_value()");
   });
 
+  it("a KERNEL_VALUE spilled to the body's stack comes back as one", () => {
+    const c = check(
+      rt,
+      `r1 = 7
+       *(u64 *)(r10 - 8) = r1
+       r1 = r10
+       r1 += -8
+       call bpf_test_inline_spill
+       exit`,
+      SOCKET,
+    );
+    expect(c.result.error).toBeUndefined();
+    expect(c.xlated.slice(4)).toEqual([
+      "4: (7b) *(u64 *)(r10 -16) = r1",
+      "5: (b7) r1 = 0",
+      "6: (79) r1 = *(u64 *)(r10 -16)",
+      "7: (79) r0 = *(u64 *)(r1 +0)",
+      "8: (05) goto pc+0",
+      "9: (95) exit",
+    ]);
+    const p = rt.loadProgram({ insns: c.insns, type: ProgType.SOCKET_FILTER, verify: true });
+    expect(p.testRun({ data: new Uint8Array(64) }).retval).toBe(7);
+    p.close();
+  });
+
   it("r6 and r7 used by the body are spilled before it and filled after it", () => {
     const c = check(
       rt,

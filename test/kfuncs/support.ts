@@ -41,6 +41,15 @@ export function testModule(): KfuncModule {
       body: { asm: "r1 = *(u64 *)(r1 + 0)\n*(u64 *)(r1 + 0) = 42\nr0 = 0\nexit" },
     },
     {
+      // Not from the RFC: a body that spills the kernel's pointer and uses it after.
+      name: "bpf_test_inline_spill",
+      proto: "u64 bpf_test_inline_spill(u64 *p)",
+      impl: (k, p) => k.mem.dv.getBigUint64(Number(p), true),
+      body: {
+        asm: "*(u64 *)(r10 - 8) = r1\nr1 = 0\nr1 = *(u64 *)(r10 - 8)\nr0 = *(u64 *)(r1 + 0)\nexit",
+      },
+    },
+    {
       name: "bpf_test_inline_kfunc4",
       proto: "int bpf_test_inline_kfunc4(void)",
       impl: () => 0,
