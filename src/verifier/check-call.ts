@@ -25,10 +25,11 @@ import { checkStackRangeInitialized, type RawModeMeta } from "./check-stack.ts";
 import { markChainPrecision, markStackSlotPrecision } from "./precision.ts";
 import { boundsSync, tnumIsConst } from "./domain.ts";
 import type { Env } from "./env.ts";
+import { isDynptrPktSlice } from "./dynptr.ts";
 import { decodeArgType, decodeRetType } from "./helpers/decode.ts";
 import { HELPER_ONLY_WITH, MAP_ONLY_WITH, RECORD_MAP_HELPERS } from "./helpers/map-compat.ts";
 import { ArgKind, RetKind, type HelperProto } from "./helpers/proto-types.ts";
-import { helperProtoById } from "./helpers/protos.ts";
+import { helperProtoFor } from "./helpers/protos.ts";
 import type { MapInfo } from "./map-info.ts";
 import { checkRegArg, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
 import {
@@ -520,7 +521,8 @@ function checkMapFuncCompatibility(env: Env, map: MapInfo | null, proto: HelperP
 /** clear_all_pkt_pointers(): the packet may have moved. */
 export function clearAllPktPointers(env: Env): void {
   forEachReg(env.cur, (reg) => {
-    if (isPktPointerAny(reg.type)) markRegInvalid(env, reg);
+    // Slices of skb/xdp dynptrs point into the packet too (reg_is_dynptr_slice_pkt).
+    if (isPktPointerAny(reg.type) || isDynptrPktSlice(reg)) markRegInvalid(env, reg);
   });
 }
 
@@ -556,7 +558,7 @@ function getHelperProto(env: Env, id: number): HelperProto {
   if (name === undefined) env.fail(`invalid func unknown#${id}`);
   if (!env.helpers.has(name.slice(4)))
     env.fail(`program of this type cannot use helper ${name}#${id}`);
-  const proto = helperProtoById(id);
+  const proto = helperProtoFor(id, env.progType);
   if (!proto) env.fail(`unknown func ${name}#${id}`);
   return proto;
 }

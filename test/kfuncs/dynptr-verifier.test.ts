@@ -410,6 +410,33 @@ describe("dynptr verifier: packet dynptrs", () => {
     expect(r.error).toBe("arg#0 expected pointer to ctx, but got fp");
   });
 
+  it("a packet slice dies when the packet may have moved", () => {
+    const r = run(
+      `r6 = r1
+       r2 = 0
+       r3 = r10
+       r3 += -16
+       call bpf_dynptr_from_xdp
+       r1 = r10
+       r1 += -16
+       r2 = 0
+       r3 = 0
+       r4 = 14
+       call bpf_dynptr_slice
+       if r0 == 0 goto out
+       r7 = r0
+       r1 = r6
+       r2 = 4
+       call bpf_xdp_adjust_head
+       r0 = *(u8 *)(r7 + 0)
+     out:
+       r0 = 2
+       exit`,
+      ProgType.XDP,
+    );
+    expect(r.error).toBe("R7 invalid mem access 'scalar'");
+  });
+
   it("an xdp slice may be written in an xdp program", () => {
     const r = run(
       `r2 = 0
