@@ -18,6 +18,7 @@ import { tnumIsConst } from "./domain.ts";
 import { getSpi } from "./stack.ts";
 import { JmpHistory } from "./history.ts";
 import type { FuncState, VerifierState } from "./state.ts";
+import type { Mismatch } from "./prune.ts";
 import type { TracingAttach } from "./tracing.ts";
 import type { KfuncTable } from "./kfuncs/types.ts";
 import type { KfuncInstance } from "./kernel-value.ts";
@@ -43,6 +44,8 @@ export interface ExploredState {
   state: VerifierState;
   hitCnt: number;
   missCnt: number;
+  /** Where the last comparison with it found a difference (prune.ts), tried first next time. */
+  mismatch: Mismatch;
 }
 
 export class Env {

@@ -132,7 +132,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       ) {
         addNewState = false;
       }
-    } else if (cbLoop === "hit" || statesEqual(env, sl.state, cur, NOT_EXACT)) {
+    } else if (cbLoop === "hit" || statesEqual(env, sl.state, cur, NOT_EXACT, sl.mismatch)) {
       sl.hitCnt++;
       // What the continuation of the old state read and needed exact, this
       // path's checkpoints must keep.
@@ -166,7 +166,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   const checkpoint = cloneState(cur);
   checkpoint.insnIdx = insnIdx;
   checkpoint.branches = 1;
-  list.unshift({ state: checkpoint, hitCnt: 0, missCnt: 0 });
+  list.unshift({ state: checkpoint, hitCnt: 0, missCnt: 0, mismatch: { frame: -1, at: 0 } });
   cur.parent = checkpoint;
   cur.firstInsnIdx = insnIdx;
   cur.histStart = cur.histEnd;

@@ -79,13 +79,16 @@ export function inKfuncInstance(env: Env): boolean {
  * ALU with a KERNEL_VALUE operand gives a KERNEL_VALUE (a MOV copies one).
  * Returns false when no operand is one, for the ordinary check.
  */
+// Module-level: a closure made on every ALU insn costs (esbuild's keepNames
+// wraps each one the loader creates).
+const kv = (r: RegState | undefined): boolean => r?.type === RegType.KERNEL_VALUE;
+
 export function kernelValueAlu(env: Env, insn: Insn): boolean {
   const regs = env.regs;
   const op = opAlu(insn.code);
   const isX = opSource(insn.code) === BPF_X && op !== BPF_NEG && op !== BPF_END;
   const src = isX ? regs[insn.src] : undefined;
   const dst = regs[insn.dst];
-  const kv = (r: RegState | undefined): boolean => r?.type === RegType.KERNEL_VALUE;
   if (!(kv(src) || (op !== BPF_MOV && kv(dst)))) return false;
   if (isX) checkRegArg(env, insn.src, SRC_OP);
   if (op !== BPF_MOV) checkRegArg(env, insn.dst, SRC_OP);

@@ -192,37 +192,76 @@ function slotBytesSafe(
   return true;
 }
 
+/** One slot of stacksafe(): does the old slot cover the current one (absent: never allocated)? */
+function slotSafe(
+  env: Env,
+  oldSlot: StackSlot,
+  curSlot: StackSlot | undefined,
+  ids: IdMap,
+  exact: number,
+): boolean {
+  if (exact !== NOT_EXACT) {
+    if (!curSlot) return false;
+    for (let k = 0; k < BPF_REG_SIZE; k++)
+      if (oldSlot.slotType[k] !== curSlot.slotType[k]) return false;
+  } else if (!(oldSlot.spilled.live & REG_LIVE_READ)) {
+    return true; // the old state's continuation never read this slot
+  }
+  // Only bytes the old state had initialised need checking.
+  let k = 0;
+  for (; k < BPF_REG_SIZE; k++) {
+    const t = oldSlot.slotType[k];
+    if (t !== StackType.INVALID && !(env.allowUninitStack && t === StackType.MISC)) break;
+  }
+  if (k === BPF_REG_SIZE) return true;
+  if (!curSlot) return false;
+  // A 64-bit scalar spill and all-MISC bytes (an unknown scalar) compare as scalars.
+  const oldReg = scalarRegForStack(env, oldSlot);
+  const curReg = oldReg && scalarRegForStack(env, curSlot);
+  if (oldReg && curReg) return regsafe(oldReg, curReg, ids, exact);
+  return slotBytesSafe(env, oldSlot, curSlot, ids, exact);
+}
+
+/**
+ * Where a comparison found a difference: a frame, and a register (0-10) or
+ * STACK_AT + slot. Comparisons are conjunctions whose result does not depend
+ * on their order (ids are matched as a bijection), so a checkpoint's last
+ * difference can be tried first: most comparisons fail, mostly there.
+ */
+export interface Mismatch {
+  frame: number;
+  at: number;
+}
+const STACK_AT = 16;
+let failAt = -1;
+
 /** The kernel walks bytes; slot by slot gives the same answers with far fewer steps. */
 function stacksafe(env: Env, old: FuncState, cur: FuncState, ids: IdMap, exact: number): boolean {
   const n = old.stack.length;
   for (let spi = 0; spi < n; spi++) {
-    const oldSlot = old.stack[spi]!;
-    const curSlot = cur.stack[spi];
-    if (exact !== NOT_EXACT) {
-      if (!curSlot) return false;
-      for (let k = 0; k < BPF_REG_SIZE; k++)
-        if (oldSlot.slotType[k] !== curSlot.slotType[k]) return false;
-    } else if (!(oldSlot.spilled.live & REG_LIVE_READ)) {
-      continue; // the old state's continuation never read this slot
+    if (!slotSafe(env, old.stack[spi]!, cur.stack[spi], ids, exact)) {
+      failAt = STACK_AT + spi;
+      return false;
     }
-    // Only bytes the old state had initialised need checking.
-    let k = 0;
-    for (; k < BPF_REG_SIZE; k++) {
-      const t = oldSlot.slotType[k];
-      if (t !== StackType.INVALID && !(env.allowUninitStack && t === StackType.MISC)) break;
-    }
-    if (k === BPF_REG_SIZE) continue;
-    if (!curSlot) return false;
-    // A 64-bit scalar spill and all-MISC bytes (an unknown scalar) compare as scalars.
-    const oldReg = scalarRegForStack(env, oldSlot);
-    const curReg = oldReg && scalarRegForStack(env, curSlot);
-    if (oldReg && curReg) {
-      if (!regsafe(oldReg, curReg, ids, exact)) return false;
-      continue;
-    }
-    if (!slotBytesSafe(env, oldSlot, curSlot, ids, exact)) return false;
   }
   return true;
+}
+
+/** The comparison of one register or slot a Mismatch names (true if it names nothing there). */
+function mismatchSafe(
+  env: Env,
+  old: VerifierState,
+  cur: VerifierState,
+  m: Mismatch,
+  ids: IdMap,
+  exact: number,
+): boolean {
+  const fo = old.frames[m.frame]!;
+  const fc = cur.frames[m.frame]!;
+  if (fo.callsite !== fc.callsite) return false;
+  if (m.at < STACK_AT) return regsafe(fo.regs[m.at]!, fc.regs[m.at]!, ids, exact);
+  const spi = m.at - STACK_AT;
+  return spi >= fo.stack.length || slotSafe(env, fo.stack[spi]!, fc.stack[spi], ids, exact);
 }
 
 /** states_equal(): does `old` cover `cur` (NOT_EXACT), or equal it (EXACT, RANGE_WITHIN)? */
@@ -231,9 +270,34 @@ export function statesEqual(
   old: VerifierState,
   cur: VerifierState,
   exact: number,
+  mismatch?: Mismatch,
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   const ids = new IdMap(env.idGen);
+  if (mismatch) {
+    if (mismatch.frame >= 0 && mismatch.frame <= old.curframe) {
+      if (!mismatchSafe(env, old, cur, mismatch, ids, exact)) return false;
+    }
+    failAt = -1;
+    if (statesEqualIn(env, old, cur, exact, ids)) return true;
+    if (failAt >= 0) {
+      mismatch.frame = failFrame;
+      mismatch.at = failAt;
+    }
+    return false;
+  }
+  return statesEqualIn(env, old, cur, exact, ids);
+}
+
+let failFrame = -1;
+
+function statesEqualIn(
+  env: Env,
+  old: VerifierState,
+  cur: VerifierState,
+  exact: number,
+  ids: IdMap,
+): boolean {
   if (!refsEquivalent(old, cur, (a, b) => ids.check(a, b))) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i]!;
@@ -241,8 +305,13 @@ export function statesEqual(
     if (fo.callsite !== fc.callsite) return false;
     // More callback iterations verified in the old state than in this one: not covered yet.
     if (fo.callbackDepth > fc.callbackDepth) return false;
-    for (let r = 0; r < fo.regs.length; r++)
-      if (!regsafe(fo.regs[r]!, fc.regs[r]!, ids, exact)) return false;
+    failFrame = i;
+    for (let r = 0; r < fo.regs.length; r++) {
+      if (!regsafe(fo.regs[r]!, fc.regs[r]!, ids, exact)) {
+        failAt = r;
+        return false;
+      }
+    }
     if (!stacksafe(env, fo, fc, ids, exact)) return false;
   }
   return true;
