@@ -77,6 +77,8 @@ const CTX_REG_TYPES: Record<string, number> = {
   PTR_TO_SOCK_COMMON_OR_NULL: RegType.PTR_TO_SOCK_COMMON | TypeFlag.PTR_MAYBE_NULL,
   PTR_TO_SOCKET_OR_NULL: RegType.PTR_TO_SOCKET | TypeFlag.PTR_MAYBE_NULL,
   PTR_TO_FLOW_KEYS: RegType.PTR_TO_FLOW_KEYS,
+  PTR_TO_SOCKET: RegType.PTR_TO_SOCKET,
+  PTR_TO_TP_BUFFER: RegType.PTR_TO_TP_BUFFER,
 };
 
 /** Pointer values may not be stored where unprivileged code could read them back. */
@@ -410,6 +412,15 @@ export function checkMemAccess(
       env.fail("cannot write into packet");
     checkLeak(env, t, valueRegno, "packet");
     checkPacketAccess(env, regno, off, size, false);
+    if (t === BPF_READ && valueRegno >= 0) markRegUnknown(regs[valueRegno]!, env.bpfCapable);
+  } else if (reg.type === RegType.PTR_TO_TP_BUFFER) {
+    // check_tp_buffer_access(): any constant offset; the attach checks the buffer's size.
+    if (off < 0) env.fail(`R${regno} invalid tracepoint buffer access: off=${off}, size=${size}`);
+    if (!tnumIsConst(reg.varOff) || reg.varOff.value) {
+      env.fail(
+        `R${regno} invalid variable buffer offset: off=${off}, var_off=${tnumText(reg.varOff)}`,
+      );
+    }
     if (t === BPF_READ && valueRegno >= 0) markRegUnknown(regs[valueRegno]!, env.bpfCapable);
   } else if (reg.type === RegType.PTR_TO_FLOW_KEYS) {
     checkLeak(env, t, valueRegno, "flow keys");

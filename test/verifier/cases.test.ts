@@ -25,6 +25,7 @@ import { cases as callbacks } from "./cases/callbacks.ts";
 import { cases as globalFuncs } from "./cases/global-funcs.ts";
 import { cases as selCalls } from "./cases/sel-calls.ts";
 import { cases as selDirectPacket } from "./cases/sel-direct-packet.ts";
+import { cases as ctxTypes } from "./cases/ctx-types.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -33,6 +34,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   maps,
   helpers,
   ctx,
+  "ctx (more program types)": ctxTypes,
   packet,
   exit,
   atomic,

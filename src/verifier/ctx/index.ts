@@ -3,11 +3,16 @@
 import { ProgType } from "../../uapi/prog-types.ts";
 import type { CtxField, CtxLayout } from "./layout-types.ts";
 import { CGROUP_SOCK_CTX } from "./sock.ts";
+import { CGROUP_DEV_CTX, SOCK_ADDR_CTX, SOCKOPT_CTX, SYSCTL_CTX } from "./cgroup.ts";
+import { FLOW_DISSECTOR_CTX, SK_LOOKUP_CTX, SK_MSG_CTX, SK_REUSEPORT_CTX } from "./sk.ts";
 import {
   KPROBE_CTX,
+  LIRC_MODE2_CTX,
   PERF_EVENT_CTX,
   RAW_TP_CTX,
+  RAW_TP_WRITABLE_CTX,
   SOCK_OPS_CTX,
+  SYSCALL_CTX,
   TRACEPOINT_CTX,
   XDP_CTX,
 } from "./others.ts";
@@ -25,15 +30,29 @@ const LAYOUTS: Partial<Record<number, CtxLayout>> = {
   [P.LWT_IN]: LWT_CTX,
   [P.LWT_OUT]: LWT_CTX,
   [P.LWT_XMIT]: LWT_CTX,
+  [P.LWT_SEG6LOCAL]: LWT_CTX,
   [P.XDP]: XDP_CTX,
   [P.KPROBE]: KPROBE_CTX,
   [P.TRACEPOINT]: TRACEPOINT_CTX,
   [P.RAW_TRACEPOINT]: RAW_TP_CTX,
-  [P.RAW_TRACEPOINT_WRITABLE]: RAW_TP_CTX,
+  [P.RAW_TRACEPOINT_WRITABLE]: RAW_TP_WRITABLE_CTX,
   [P.TRACING]: RAW_TP_CTX,
+  // Without the hook's BTF, LSM and struct_ops arguments are a plain u64 array.
+  [P.LSM]: RAW_TP_CTX,
+  [P.STRUCT_OPS]: RAW_TP_CTX,
   [P.PERF_EVENT]: PERF_EVENT_CTX,
   [P.SOCK_OPS]: SOCK_OPS_CTX,
   [P.CGROUP_SOCK]: CGROUP_SOCK_CTX,
+  [P.CGROUP_SOCK_ADDR]: SOCK_ADDR_CTX,
+  [P.CGROUP_SYSCTL]: SYSCTL_CTX,
+  [P.CGROUP_SOCKOPT]: SOCKOPT_CTX,
+  [P.CGROUP_DEVICE]: CGROUP_DEV_CTX,
+  [P.SK_MSG]: SK_MSG_CTX,
+  [P.SK_LOOKUP]: SK_LOOKUP_CTX,
+  [P.SK_REUSEPORT]: SK_REUSEPORT_CTX,
+  [P.FLOW_DISSECTOR]: FLOW_DISSECTOR_CTX,
+  [P.LIRC_MODE2]: LIRC_MODE2_CTX,
+  [P.SYSCALL]: SYSCALL_CTX,
 };
 
 export function ctxLayoutFor(progType: number): CtxLayout | undefined {
@@ -76,8 +95,12 @@ export function checkCtxAccess(
   const f = fieldAt(layout, off);
   if (!f) return undefined;
   if (f.attachTypes && !f.attachTypes.includes(attachType)) return undefined;
+  if (write && f.writeAttachTypes && !f.writeAttachTypes.includes(attachType)) return undefined;
   if (!write && f.wideLoad === size && off === f.off) {
     return { regType: "SCALAR_VALUE", ctxFieldSize: size };
+  }
+  if (write && f.wideStore === size && off === f.off) {
+    return { regType: "SCALAR_VALUE", ctxFieldSize: 0 };
   }
   const mode = write ? f.write : f.read;
   let fieldSize = 0;
@@ -93,6 +116,7 @@ export function checkCtxAccess(
       // Stores are whole-field; loads may be any power of two up to the field size.
       if (write ? size !== f.size : !(isPow2(size) && size <= f.size)) return undefined;
       if (mode === "head" && off !== f.off) return undefined;
+      if (f.minSize && size < f.minSize) return undefined;
       if (!write) fieldSize = f.size;
       break;
     default:

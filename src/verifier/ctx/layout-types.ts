@@ -38,6 +38,12 @@ export interface CtxField {
    * offset (bpf_sock's u16 dst_port read as a u32); that size is recorded.
    */
   wideLoad?: number;
+  /** A store of this wider size at the field's own offset is allowed too (bpf_sock_addr's user_ip6). */
+  wideStore?: number;
+  /** The smallest narrow load allowed (sk_reuseport_md's eth_protocol: 2). */
+  minSize?: number;
+  /** Only programs with one of these attach types may store to the field (reads are open). */
+  writeAttachTypes?: readonly number[];
 }
 
 export interface CtxLayout {

@@ -42,6 +42,34 @@ export const RAW_TP_CTX: CtxLayout = {
   flat: { minOff: 0, write: false },
 };
 
+/**
+ * Writable raw tracepoints: the same u64 array, but argument 0 points to the
+ * tracepoint's writable buffer (PTR_TO_TP_BUFFER, read as a whole u64).
+ */
+export const RAW_TP_WRITABLE_CTX: CtxLayout = {
+  name: "u64 args[12] (writable)",
+  size: 96,
+  fields: [
+    { name: "args[0]", off: 0, size: 8, read: "exact", regType: "PTR_TO_TP_BUFFER" },
+    { name: "args[1..11]", off: 8, size: 88, read: "range" },
+  ],
+};
+
+/** LIRC mode2 programs: the decoded sample, one u32. */
+export const LIRC_MODE2_CTX: CtxLayout = {
+  name: "u32 sample",
+  size: 4,
+  fields: [{ name: "sample", off: 0, size: 4, read: "exact" }],
+};
+
+/** BPF_PROG_TYPE_SYSCALL: a user buffer read and written anywhere below 64 KiB. */
+export const SYSCALL_CTX: CtxLayout = {
+  name: "syscall args",
+  size: 0xffff,
+  fields: [],
+  flat: { minOff: 0, write: true },
+};
+
 /** struct bpf_perf_event_data: pt_regs, then sample_period and addr. */
 export const PERF_EVENT_CTX: CtxLayout = {
   name: "struct bpf_perf_event_data",

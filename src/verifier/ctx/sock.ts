@@ -74,11 +74,18 @@ export const BPF_SOCK_COMMON_CTX: CtxLayout = {
   fields: BPF_SOCK_FIELDS.filter((f) => f.off < 8 || f.off >= 24),
 };
 
-/** struct bpf_tcp_sock: u32 counters and two u64 byte counts, up to bytes_acked. */
+/**
+ * struct bpf_tcp_sock: u32 counters and two u64 byte counts, up to
+ * bytes_acked. The kernel reads the two u64s whole at their offsets, and
+ * (its default rule) their upper halves as u32s; those halves come first so
+ * that they are found before the u64 that contains them.
+ */
 export const BPF_TCP_SOCK_CTX: CtxLayout = {
   name: "struct bpf_tcp_sock",
   size: 96,
   fields: [
+    { name: "bytes_received_hi", off: 84, size: 4, read: "exact" },
+    { name: "bytes_acked_hi", off: 92, size: 4, read: "exact" },
     ...u32Fields(
       0,
       [

@@ -244,6 +244,42 @@ const PERF_EVENT = [
   "get_attach_cookie",
 ];
 
+/** cgroup_current_func_proto() + cgroup_common_func_proto(). */
+const CGROUP_CURRENT = [
+  "get_current_uid_gid",
+  "get_current_comm",
+  "get_cgroup_classid",
+  "current_task_under_cgroup",
+  "get_local_storage",
+  "get_retval",
+  "set_retval",
+];
+
+/** sk_msg_func_proto(). */
+const SK_MSG = [
+  "msg_redirect_map",
+  "msg_redirect_hash",
+  "msg_apply_bytes",
+  "msg_cork_bytes",
+  "msg_pull_data",
+  "msg_push_data",
+  "msg_pop_data",
+  "perf_event_output",
+  "get_current_uid_gid",
+  "sk_storage_get",
+  "sk_storage_delete",
+  "get_netns_cookie",
+  "get_cgroup_classid",
+];
+
+const LWT_OUT = [
+  ...SK_FILTER,
+  "csum_diff",
+  "get_cgroup_classid",
+  "get_route_realm",
+  "get_hash_recalc",
+];
+
 const P = ProgType;
 const GROUPS: Partial<Record<number, readonly string[][]>> = {
   [P.SOCKET_FILTER]: [SK_FILTER],
@@ -265,12 +301,42 @@ const GROUPS: Partial<Record<number, readonly string[][]>> = {
     SK_FILTER,
     ["csum_diff", "get_cgroup_classid", "get_route_realm", "get_hash_recalc", "lwt_push_encap"],
   ],
-  [P.LWT_OUT]: [
-    SK_FILTER,
-    ["csum_diff", "get_cgroup_classid", "get_route_realm", "get_hash_recalc"],
-  ],
+  [P.LWT_OUT]: [LWT_OUT],
+  [P.LWT_SEG6LOCAL]: [LWT_OUT, ["lwt_seg6_store_bytes", "lwt_seg6_action", "lwt_seg6_adjust_srh"]],
   [P.LWT_XMIT]: [SK_FILTER, TC.filter((n) => n !== "redirect_map")],
-  [P.CGROUP_DEVICE]: [["get_current_uid_gid", "get_local_storage", "get_current_cgroup_id"]],
+  [P.CGROUP_DEVICE]: [CGROUP_CURRENT, ["get_current_cgroup_id"]],
+  [P.CGROUP_SYSCTL]: [
+    CGROUP_CURRENT,
+    [
+      "sysctl_get_name",
+      "sysctl_get_current_value",
+      "sysctl_get_new_value",
+      "sysctl_set_new_value",
+      "perf_event_output",
+    ],
+  ],
+  [P.CGROUP_SOCKOPT]: [
+    CGROUP_CURRENT,
+    [
+      "get_netns_cookie",
+      "sk_storage_get",
+      "sk_storage_delete",
+      "setsockopt",
+      "getsockopt",
+      "tcp_sock",
+      "perf_event_output",
+    ],
+  ],
+  [P.SK_MSG]: [SK_MSG],
+  [P.FLOW_DISSECTOR]: [["skb_load_bytes"]],
+  [P.SK_LOOKUP]: [["perf_event_output", "sk_assign", "sk_release"]],
+  [P.SK_REUSEPORT]: [
+    ["sk_select_reuseport", "get_socket_cookie", "skb_load_bytes", "skb_load_bytes_relative"],
+  ],
+  [P.LIRC_MODE2]: [["rc_repeat", "rc_keydown", "rc_pointer_rel"]],
+  [P.LSM]: [TRACING, ["get_attach_cookie", "get_local_storage", "get_retval", "set_retval"]],
+  [P.STRUCT_OPS]: [TRACING],
+  [P.SYSCALL]: [TRACING, ["sys_bpf", "btf_find_by_name_kind", "sys_close"]],
 };
 
 export interface Caps {

@@ -2,6 +2,7 @@
 // kernel (kernel/bpf/helpers.c, net/core/filter.c, kernel/trace/bpf_trace.c,
 // kernel/bpf/ringbuf.c, ...). Where the kernel has several protos for one
 // helper id (per program type), the entry is the common shape.
+import { ProgType } from "../../uapi/prog-types.ts";
 import type { HelperProto } from "./proto-types.ts";
 
 const CTX = "ARG_PTR_TO_CTX";
@@ -117,6 +118,8 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   h(74, "lwt_seg6_store_bytes", INT, [CTX, ANY, RO_MEM, SIZE], pkt),
   h(75, "lwt_seg6_adjust_srh", INT, [CTX, ANY, ANY], pkt),
   h(76, "lwt_seg6_action", INT, [CTX, ANY, RO_MEM, SIZE], pkt),
+  h(77, "rc_repeat", INT, [CTX], gpl),
+  h(78, "rc_keydown", INT, [CTX, ANY, ANY, ANY], gpl),
   h(79, "skb_cgroup_id", INT, [CTX]),
   h(80, "get_current_cgroup_id", INT, []),
   h(81, "get_local_storage", "RET_PTR_TO_MAP_VALUE", [MAP, ANY]),
@@ -134,6 +137,7 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
   h(89, "map_peek_elem", INT, [MAP, "ARG_PTR_TO_UNINIT_MAP_VALUE"]),
   h(90, "msg_push_data", INT, [CTX, ANY, ANY, ANY], pkt),
   h(91, "msg_pop_data", INT, [CTX, ANY, ANY, ANY], pkt),
+  h(92, "rc_pointer_rel", INT, [CTX, ANY, ANY], gpl),
   h(93, "spin_lock", "RET_VOID", ["ARG_PTR_TO_SPIN_LOCK"]),
   h(94, "spin_unlock", "RET_VOID", ["ARG_PTR_TO_SPIN_LOCK"]),
   h(95, "sk_fullsock", "RET_PTR_TO_SOCKET_OR_NULL", ["ARG_PTR_TO_SOCK_COMMON"]),
@@ -144,6 +148,10 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
     pktAccess: true,
   }),
   h(100, "tcp_check_syncookie", INT, [SKC, RO_MEM, SIZE, RO_MEM, SIZE], { pktAccess: true }),
+  h(101, "sysctl_get_name", INT, [CTX, "ARG_PTR_TO_MEM|MEM_WRITE", SIZE, ANY]),
+  h(102, "sysctl_get_current_value", INT, [CTX, UNINIT, SIZE]),
+  h(103, "sysctl_get_new_value", INT, [CTX, UNINIT, SIZE]),
+  h(104, "sysctl_set_new_value", INT, [CTX, RO_MEM, SIZE]),
   h(105, "strtol", INT, [RO_MEM, SIZE, ANY, STRTO_RES], {
     argSize: [undefined, undefined, undefined, 8],
   }),
@@ -194,6 +202,9 @@ export const HELPER_PROTOS: readonly HelperProto[] = [
     argSize: [undefined, undefined, 4],
   }),
   h(164, "for_each_map_elem", INT, [MAP, "ARG_PTR_TO_FUNC", "ARG_PTR_TO_STACK_OR_NULL", ANY]),
+  h(166, "sys_bpf", INT, [ANY, RO_MEM, SIZE]),
+  h(167, "btf_find_by_name_kind", INT, [RO_MEM, SIZE, ANY, ANY]),
+  h(168, "sys_close", INT, [ANY]),
   h(169, "timer_init", INT, ["ARG_PTR_TO_TIMER", MAP, ANY], gpl),
   h(170, "timer_set_callback", INT, ["ARG_PTR_TO_TIMER", "ARG_PTR_TO_FUNC"], gpl),
   h(171, "timer_start", INT, ["ARG_PTR_TO_TIMER", ANY, ANY], gpl),
@@ -218,4 +229,18 @@ const BY_ID = new Map<number, HelperProto>(HELPER_PROTOS.map((p) => [p.id, p]));
 
 export function helperProtoById(id: number): HelperProto | undefined {
   return BY_ID.get(id);
+}
+
+/**
+ * Program types whose get_func_proto() returns another prototype for a
+ * helper id than the common one above (e.g. bpf_sk_lookup_assign_proto).
+ */
+const BY_PROG_TYPE: Partial<Record<number, readonly HelperProto[]>> = {
+  [ProgType.SK_LOOKUP]: [h(124, "sk_assign", INT, [CTX, "ARG_PTR_TO_SOCKET_OR_NULL", ANY])],
+  [ProgType.SK_MSG]: [h(122, "get_netns_cookie", INT, [CTX])],
+};
+
+/** The prototype a program of `progType` gets for helper `id`. */
+export function helperProtoFor(id: number, progType: number): HelperProto | undefined {
+  return BY_PROG_TYPE[progType]?.find((p) => p.id === id) ?? BY_ID.get(id);
 }
