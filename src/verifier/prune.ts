@@ -275,8 +275,11 @@ export function statesEqual(
   if (old.curframe !== cur.curframe) return false;
   const ids = new IdMap(env.idGen);
   if (mismatch) {
+    // On its own id map: checking a pair twice on one map is not the same as
+    // once (a zero scalar id takes a fresh id each time; the kernel means
+    // that). A part that fails on its own fails in the whole.
     if (mismatch.frame >= 0 && mismatch.frame <= old.curframe) {
-      if (!mismatchSafe(env, old, cur, mismatch, ids, exact)) return false;
+      if (!mismatchSafe(env, old, cur, mismatch, new IdMap(env.idGen), exact)) return false;
     }
     failAt = -1;
     if (statesEqualIn(env, old, cur, exact, ids)) return true;

@@ -81,7 +81,8 @@ export function rowOptions(row: CorpusRow, spec: Spec, prog: ProgramSpec): Verif
 export interface RowResult {
   row: CorpusRow;
   /** One per program the row selects. */
-  programs: { name: string; insns: number; result: VerifyResult; ms: number }[];
+  /** `ms` wall-clock, `cpuMs` this process's CPU time (less sensitive to a busy machine). */
+  programs: { name: string; insns: number; result: VerifyResult; ms: number; cpuMs: number }[];
   /** "accept" only when every program was accepted. */
   verdict: "accept" | "reject";
   /** The first rejection's error. */
@@ -95,9 +96,18 @@ export function verifyRow(row: CorpusRow): RowResult {
   if (progs.length === 0) throw new Error(`${rowKey(row)}: no such program`);
   const programs = progs.map((prog) => {
     const opts = rowOptions(row, spec, prog);
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const result = verify(prog.insns, opts);
-    return { name: prog.name, insns: prog.insns.length, result, ms: performance.now() - t0 };
+    const ms = performance.now() - t0;
+    const c = process.cpuUsage(c0);
+    return {
+      name: prog.name,
+      insns: prog.insns.length,
+      result,
+      ms,
+      cpuMs: (c.user + c.system) / 1000,
+    };
   });
   const rejected = programs.find((p) => !p.result.accepted);
   return {
