@@ -70,6 +70,8 @@ export class JitProgram implements PreparedProgram {
   private readonly checked: boolean;
   /** Per direct tail call site: the target's table slot (see lowerDirectTailCall). */
   private readonly pokeSlots: WebAssembly.Global[];
+  private readonly unwatch: Array<() => void>;
+  private disposed = false;
 
   constructor(
     readonly program: ExecProgram,
@@ -77,6 +79,8 @@ export class JitProgram implements PreparedProgram {
     private readonly state: EnvState,
     private readonly engine: Engine,
     opts: JitOptions,
+    /** Called by dispose() (the engine forgets the program). */
+    private readonly onDispose: () => void = () => {},
   ) {
     this.checked = program.verified !== true;
     // A prog_array update invalidates the site's slot; the next call resolves it.
@@ -84,7 +88,9 @@ export class JitProgram implements PreparedProgram {
     this.pokeSlots = pokes.map(
       () => new WebAssembly.Global({ value: "i32", mutable: true }, POKE_UNRESOLVED),
     );
-    pokes.forEach((p, i) => p.watch(() => void (this.pokeSlots[i]!.value = POKE_UNRESOLVED)));
+    this.unwatch = pokes.map((p, i) =>
+      p.watch(() => void (this.pokeSlots[i]!.value = POKE_UNRESOLVED)),
+    );
     // Table slots are taken once the program has decoded (a bad program takes none).
     let base = -1;
     this.compiled = compileProgram(program.insns, {
@@ -98,6 +104,21 @@ export class JitProgram implements PreparedProgram {
     const module = new WebAssembly.Module(this.compiled.bytes);
     this.instance = new WebAssembly.Instance(module, this.imports());
     this.entry = this.instance.exports.entry as unknown as BpfFunction;
+  }
+
+  /**
+   * Give the program's table slots back and stop watching its tail-call
+   * pokes. The table is the only strong reference to the compiled module, so
+   * a runtime that unloads programs should call this; runs afterwards fail.
+   * Slots are reused by later programs, so nothing may still call them (a
+   * prog_array or a trampoline holding the program keeps it loaded).
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const u of this.unwatch) u();
+    this.state.releaseSlots(this.mainSlot, this.compiled.funcPcs.length);
+    this.onDispose();
   }
 
   /** The runtime-wide function table this program's slots are in (shared per environment). */
@@ -121,6 +142,7 @@ export class JitProgram implements PreparedProgram {
    * raw slot function assumes a run is in progress.
    */
   runFunction(pc: number, opts: RunOptions = {}): RunResult {
+    if (this.disposed) throw new UsageError("the program was disposed");
     const args = opts.args ?? [];
     if (args.length > 5) throw new UsageError(`at most 5 arguments (r1..r5), got ${args.length}`);
     const slot = this.funcSlots.get(pc);
@@ -380,7 +402,8 @@ export function createJit(opts: JitOptions = {}): Engine {
       if (!byProg) cache.set(env, (byProg = new WeakMap()));
       let p = byProg.get(program);
       if (!p) {
-        p = new JitProgram(program, env, stateFor(env), engine, opts);
+        const forget = byProg;
+        p = new JitProgram(program, env, stateFor(env), engine, opts, () => forget.delete(program));
         byProg.set(program, p);
       }
       return p;

@@ -37,6 +37,14 @@ export class EnvState {
 
   /** Reserve `count` consecutive table slots; returns the first. */
   reserveSlots(count: number): number {
+    // Slots of disposed programs first (first fit).
+    const i = this.freeRuns.findIndex(([, n]) => n >= count);
+    if (i >= 0) {
+      const [start, n] = this.freeRuns[i]!;
+      if (n === count) this.freeRuns.splice(i, 1);
+      else this.freeRuns[i] = [start + count, n - count];
+      return start;
+    }
     // Grow geometrically: Table.grow copies, so growing by a few slots per
     // program would make loading n programs quadratic. Unused slots are null.
     const first = this.slotsUsed;
@@ -48,6 +56,14 @@ export class EnvState {
 
   /** Table slots handed out so far (the table may be longer). */
   private slotsUsed = 0;
+  /** Runs of slots given back by disposed programs: [start, count]. */
+  private readonly freeRuns: Array<[number, number]> = [];
+
+  /** Empty `count` slots from `start` (dropping the functions, so their module can go) for reuse. */
+  releaseSlots(start: number, count: number): void {
+    for (let i = start; i < start + count; i++) this.table.set(i, null);
+    this.freeRuns.push([start, count]);
+  }
 
   /** The stack area for the run at the current nesting level (allocated once, reused). */
   stackFor(level: number): number {

@@ -170,6 +170,29 @@ describe("function table slots (what trampolines swap)", () => {
   });
 });
 
+describe("disposing a program", () => {
+  it("empties its slots for reuse, forgets it, and refuses to run it", () => {
+    const env = makeEnv(new VmMemory());
+    const insns = { insns: asm("call local f; exit; f:; mov %r0, 3; exit") };
+    const a = jit.prepare(insns, env) as JitProgram;
+    const slots = [...a.funcSlots.values()];
+    a.dispose();
+    a.dispose();
+    expect(slots.map((s) => a.slotTable().get(s))).toEqual([null, null]);
+    expect(() => a.run()).toThrow("the program was disposed");
+    // The next program of the same size gets the slots; the same ExecProgram compiles anew.
+    const b = jit.prepare(
+      { insns: asm("call local f; exit; f:; mov %r0, 4; exit") },
+      env,
+    ) as JitProgram;
+    expect([...b.funcSlots.values()]).toEqual(slots);
+    expect(b.run().r0).toBe(4n);
+    const c = jit.prepare(insns, env) as JitProgram;
+    expect(c).not.toBe(a);
+    expect(c.run().r0).toBe(3n);
+  });
+});
+
 describe("callx", () => {
   const body = (callx: ReturnType<typeof insn>) => [
     ...build.ld64Imm(2, 4n, BPF_PSEUDO_FUNC),
