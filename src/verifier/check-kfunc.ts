@@ -29,6 +29,7 @@ import { ctxStructName } from "./kfuncs/ctx-names.ts";
 import { checkKfuncMemSizeReg, checkMemReg } from "./kfuncs/mem-args.ts";
 import { acquireReference, activeLocks, releaseReference } from "./refs.ts";
 import { DynptrType, KF, type KfuncDesc } from "./kfuncs/types.ts";
+import { markRegRead } from "./liveness.ts";
 import { markChainPrecision } from "./precision.ts";
 import { checkRegArg, DST_OP_NO_MARK } from "./reg-access.ts";
 import {
@@ -36,6 +37,7 @@ import {
   markRegKnownZero,
   markRegNotInit,
   markRegUnknown,
+  REG_LIVE_READ64,
   regIsNull,
   type RegState,
 } from "./regs.ts";
@@ -196,6 +198,12 @@ function checkKfuncArgs(env: Env, meta: KfuncMeta): void {
   const nargs = proto.params.length;
   if (nargs > MAX_ARGS) env.fail(`Function ${desc.name} has ${nargs} > ${MAX_ARGS} args`);
   const trustedArgs = (desc.flags & KF.TRUSTED_ARGS) !== 0;
+  // The arguments are used (liveness): a checkpoint before the call must not
+  // forget them, least of all when an instance body branches on them.
+  for (let r = 1; r <= nargs; r++) {
+    const reg = env.regs[r]!;
+    if (reg.type !== RegType.NOT_INIT) markRegRead(env, reg, reg.parent, REG_LIVE_READ64);
+  }
   for (let i = 0; i < nargs; i++) {
     const regno = i + 1;
     const param: BtfParam = proto.params[i]!;

@@ -13,6 +13,7 @@ import { markRegKnownZero, markRegNotInit, type RegState } from "./regs.ts";
 import { baseType, RegType, TypeFlag } from "./reg-types.ts";
 import { BPF_REG_SIZE, getSpi, StackType, type StackSlot } from "./stack.ts";
 import { forEachReg, type FuncState } from "./state.ts";
+import { markStackSlotRead } from "./liveness.ts";
 import { acquireReference, markRegInvalid, releaseReference } from "./refs.ts";
 import { dynptrTypeStr } from "./kfuncs/dynptr-text.ts";
 import { DynptrType } from "./kfuncs/types.ts";
@@ -246,4 +247,14 @@ export function processDynptrArg(env: Env, regno: number, arg: DynptrArg): void 
   if (arg.type !== DynptrType.INVALID && dynptrState(env, reg).dynptrType !== arg.type) {
     env.fail(`Expected a dynptr of type ${dynptrTypeStr(arg.type)} as arg #${regno}`);
   }
+  markDynptrRead(env, reg);
+}
+
+/** mark_dynptr_read(): both slots are live for pruning (what they hold was used). */
+function markDynptrRead(env: Env, reg: RegState): void {
+  if (reg.type === RegType.CONST_PTR_TO_DYNPTR) return;
+  const spi = dynptrGetSpi(env, reg);
+  const frame = env.frameOf(reg);
+  markStackSlotRead(env, frame, spi);
+  markStackSlotRead(env, frame, spi - 1);
 }

@@ -31,7 +31,7 @@ import { isPtrType, pointee, skipModifiers } from "./kfuncs/btf-args.ts";
 import { DYNPTR_TYPE_SHIFT, type KfuncDesc } from "./kfuncs/types.ts";
 import { checkRegArg, DST_OP_NO_MARK, SRC_OP } from "./reg-access.ts";
 import {
-  assignReg,
+  copyRegState,
   DEF_NOT_SUBREG,
   markRegConstZero,
   markRegKnownZero,
@@ -119,7 +119,7 @@ export function checkInstanceCall(env: Env, insn: Insn): void {
 
 /** save_register_state() into a fresh slot of the fake frame. */
 function spill(slot: StackSlot, reg: RegState, size: number): void {
-  assignReg(slot.spilled, reg);
+  copyRegState(slot.spilled, reg);
   for (let i = BPF_REG_SIZE - size; i < BPF_REG_SIZE; i++) slot.slotType[i] = StackType.SPILL;
 }
 
@@ -169,7 +169,7 @@ export function pushKfuncInstance(env: Env, desc: KfuncDesc, inst: KfuncInstance
     } else if (regIsNull(reg) && isPtrType(t)) {
       markRegConstZero(dst, env.bpfCapable);
     } else if (reg.type === RegType.SCALAR_VALUE) {
-      assignReg(dst, reg);
+      copyRegState(dst, reg);
       dst.subregDef = DEF_NOT_SUBREG;
       dst.id = 0;
     } else {
