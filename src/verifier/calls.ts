@@ -378,7 +378,19 @@ const roundStack = (d: number): number => Math.ceil(d / 16) * 16;
  */
 export function checkMaxStackDepth(env: Env): void {
   const subs = funcInfoOf(env).subs;
-  const walk = (idx: number, depth: number, frame: number, chain: number[]): void => {
+  const edges = env.subprogs.map((_, idx) => callEdges(env, idx));
+  // okDepth[idx][frame]: the largest caller depth from which idx's subtree
+  // was walked at that frame without failing. Every check is monotone in
+  // depth and frame, so a walk from no deeper a place would pass too;
+  // skipping it keeps diamond-shaped call graphs linear, not exponential.
+  const okDepth = env.subprogs.map(() => new Array<number>(MAX_CALL_FRAMES).fill(-1));
+  const walkedOk = (idx: number, depth: number, frame: number): boolean => {
+    const seen = okDepth[idx]!;
+    for (let f = frame; f < MAX_CALL_FRAMES; f++) if (seen[f]! >= depth) return true;
+    return false;
+  };
+  const walk = (idx: number, depth: number, frame: number): void => {
+    if (walkedOk(idx, depth, frame)) return;
     const sub = env.subprogs[idx]!;
     if (idx && sub.hasTailCall && depth >= 256) {
       env.fail(
@@ -388,28 +400,65 @@ export function checkMaxStackDepth(env: Env): void {
     const total = depth + roundStack(sub.stackDepth);
     if (total > MAX_BPF_STACK)
       env.fail(`combined stack size of ${frame + 1} calls is ${total}. Too large`);
-    const end = env.subprogs[idx + 1]?.start ?? env.insns.length;
-    for (let i = sub.start; i < end; i++) {
-      const x = env.insns[i]!;
-      const isCall = x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL;
-      const isFunc = x.code === LDDW && x.src === BPF_PSEUDO_FUNC;
-      if (!isCall && !isFunc) continue;
-      const callee = findSubprog(env, i + x.imm + 1);
-      if (callee < 0) env.fail(`verifier bug: callee not found at insn ${i + x.imm + 1}`);
+    for (const { callee, direct } of edges[idx]!) {
       // Async callbacks don't add to this stack unless called directly.
-      if (subs[callee]?.isAsyncCb && !isCall) continue;
+      if (subs[callee]?.isAsyncCb && !direct) continue;
       if (frame + 1 >= MAX_CALL_FRAMES)
         env.fail(`the call stack of ${frame + 1} frames is too deep !`);
-      if (env.subprogs[callee]!.hasTailCall) {
-        // Every function on the chain keeps the tail call counter (tail_call_reachable).
-        for (const c of [...chain, idx]) subs[c]!.tailCallReachable = true;
-      }
-      walk(callee, total, frame + 1, [...chain, idx]);
+      walk(callee, total, frame + 1);
     }
+    okDepth[idx]![frame] = Math.max(okDepth[idx]![frame]!, depth);
   };
-  for (let i = env.subprogs.length - 1; i >= 0; i--) {
-    if (i === 0 || subs[i]?.isAsyncCb) walk(i, 0, 0, []);
+  const roots: number[] = [];
+  for (let i = env.subprogs.length - 1; i >= 0; i--)
+    if (i === 0 || subs[i]?.isAsyncCb) roots.push(i);
+  for (const r of roots) walk(r, 0, 0);
+  markTailCallReachable(env, edges, roots);
+}
+
+interface CallEdge {
+  callee: number;
+  /** A call instruction (not a function address taken by ld_imm64). */
+  direct: boolean;
+}
+
+/** The calls and function addresses in a subprogram's body, in order. */
+function callEdges(env: Env, idx: number): CallEdge[] {
+  const out: CallEdge[] = [];
+  const end = env.subprogs[idx + 1]?.start ?? env.insns.length;
+  for (let i = env.subprogs[idx]!.start; i < end; i++) {
+    const x = env.insns[i]!;
+    const direct = x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL;
+    if (!direct && !(x.code === LDDW && x.src === BPF_PSEUDO_FUNC)) continue;
+    const callee = findSubprog(env, i + x.imm + 1);
+    if (callee < 0) env.fail(`verifier bug: callee not found at insn ${i + x.imm + 1}`);
+    out.push({ callee, direct });
   }
+  return out;
+}
+
+/**
+ * tail_call_reachable: every function the walk reached that calls, at any
+ * depth, one that tail calls keeps the tail call counter (its callers all
+ * sit on the call chain when the tail call happens).
+ */
+function markTailCallReachable(env: Env, edges: CallEdge[][], roots: number[]): void {
+  const subs = funcInfoOf(env).subs;
+  const memo = new Map<number, boolean>();
+  // The walk above succeeded, so the graph is acyclic and at most 8 deep.
+  const reachesTailCall = (idx: number): boolean => {
+    let r = memo.get(idx);
+    if (r !== undefined) return r;
+    r = false;
+    for (const { callee, direct } of edges[idx]!) {
+      if (subs[callee]?.isAsyncCb && !direct) continue;
+      if (env.subprogs[callee]!.hasTailCall || reachesTailCall(callee)) r = true;
+    }
+    memo.set(idx, r);
+    return r;
+  };
+  for (const r of roots) reachesTailCall(r);
+  for (const [idx, r] of memo) if (r && subs[idx]) subs[idx].tailCallReachable = true;
 }
 
 /**

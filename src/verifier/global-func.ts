@@ -61,12 +61,20 @@ const isModifier = (t: BtfType): boolean =>
   t.kind === BtfKind.RESTRICT ||
   t.kind === BtfKind.TYPE_TAG;
 
-/** btf_type_skip_modifiers(): typedefs and qualifiers skipped. */
-function skipModifiers(btf: Btf, id: number): BtfType {
-  let t = btf.type(id);
-  for (let i = 0; i < 32 && isModifier(t); i++) t = btf.type((t as { type: number }).type);
+/**
+ * btf_type_skip_modifiers(): typedefs and qualifiers skipped (all of them,
+ * or up to the first typedef). Bounded: a looping chain ends on a modifier,
+ * which no caller accepts as a context, scalar or memory type.
+ */
+function skipMods(btf: Btf, t: BtfType, keepTypedef = false): BtfType {
+  for (let i = 0; i < 32 && isModifier(t); i++) {
+    if (keepTypedef && t.kind === BtfKind.TYPEDEF) break;
+    t = btf.type((t as { type: number }).type);
+  }
   return t;
 }
+
+const skipModifiers = (btf: Btf, id: number): BtfType => skipMods(btf, btf.type(id));
 
 const isIntOrEnum = (t: BtfType): boolean =>
   t.kind === BtfKind.INT || t.kind === BtfKind.ENUM || t.kind === BtfKind.ENUM64;
@@ -80,10 +88,10 @@ function isProgCtxType(btf: Btf, ptrTarget: number, progType: number): boolean {
   let t = btf.type(ptrTarget);
   const typedef = progCtxTypedefName(progType);
   if (typedef) {
-    while (isModifier(t) && t.kind !== BtfKind.TYPEDEF) t = btf.type((t as { type: number }).type);
+    t = skipMods(btf, t, true);
     if (t.kind === BtfKind.TYPEDEF && t.name === typedef) return true;
   }
-  while (isModifier(t)) t = btf.type((t as { type: number }).type);
+  t = skipMods(btf, t);
   if (t.kind !== BtfKind.STRUCT) return false;
   const want = progCtxStructName(progType);
   return want !== undefined && t.name === want;
@@ -104,10 +112,10 @@ function validateTaggedCtx(
   let t = btf.type(ptrTarget);
   const typedef = progCtxTypedefName(env.progType);
   if (typedef) {
-    while (isModifier(t) && t.kind !== BtfKind.TYPEDEF) t = btf.type((t as { type: number }).type);
+    t = skipMods(btf, t, true);
     if (t.kind === BtfKind.TYPEDEF && t.name === typedef) return true;
   }
-  while (isModifier(t)) t = btf.type((t as { type: number }).type);
+  t = skipMods(btf, t);
   if (t.kind === BtfKind.UNKN) return true; // `void *ctx __arg_ctx`
   if (t.name === "") {
     say(env, out, `arg#${arg} type doesn't have a name`);

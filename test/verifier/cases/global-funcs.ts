@@ -7,6 +7,7 @@
 // call-chain rules for tail calls. Translated in part from the selftests
 // verifier_global_subprogs.c and test_global_func*.c.
 import { expect } from "vitest";
+import { BtfBuilder } from "../../../src/btf/builder.ts";
 import type { VerifierCase } from "../harness.ts";
 import { BPF_F_RDONLY_PROG, MapType } from "../../../src/uapi/map-types.ts";
 import type { MapInfo } from "../../../src/verifier/index.ts";
@@ -637,6 +638,33 @@ export const cases: VerifierCase[] = [
     opts: funcs(["int main(struct xdp_md *ctx)"], CTX),
     check: (r) => expect(r.unreliableFuncs).toEqual([]),
   },
+  {
+    name: "global subprogs: a modifier chain that loops ends (the argument has no size)",
+    type: "sched_cls",
+    asm: `r1 = 0
+      call f
+      exit
+    f:
+      r0 = 0
+      exit`,
+    opts: () => {
+      const b = new BtfBuilder();
+      const int = b.addInt("int", 4, { signed: true });
+      const skb = b.addPtr(b.addStruct("__sk_buff", 192, []));
+      const main = b.addFunc("main", b.addFuncProto(int, [{ name: "skb", type: skb }]));
+      const loop = b.addConst(b.nextId); // const of itself
+      const f = b.addFunc("f", b.addFuncProto(int, [{ name: "p", type: b.addPtr(loop) }]));
+      return {
+        btf: b.build(),
+        funcInfo: [
+          { insnOff: 0, typeId: main },
+          { insnOff: 3, typeId: f },
+        ],
+      };
+    },
+    err: "Caller passes invalid args into func#1 ('f')",
+    logHas: ["arg#0 reference type('CONST ') size cannot be determined: -22"],
+  },
   // func_info records (check_btf_func).
   {
     name: "func_info: one record per subprogram",
@@ -786,4 +814,39 @@ export const cases: VerifierCase[] = [
       exit`,
     opts: funcs(["int main(struct __sk_buff *skb)", "static int f(struct __sk_buff *skb)"], CTX),
   },
+  {
+    ...lattice(64),
+    name: "call graph: 8 levels of 8 global functions each calling all of the next level",
+  },
+  {
+    ...lattice(72),
+    name: "call graph: the last function of the deepest level goes over 512 bytes",
+    err: "combined stack size of 8 calls is 528. Too large",
+  },
 ];
+
+/**
+ * main calls 8 global functions, each of which calls the 8 of the next level,
+ * 7 levels deep: 8^7 call chains, 57 functions. Every function uses 64 bytes
+ * of stack, the last one `lastStack`. Global functions are verified once
+ * each; the stack depth walk must not visit every chain either.
+ */
+function lattice(lastStack: number): Omit<VerifierCase, "name"> {
+  const WIDTH = 8;
+  const LEVELS = 7;
+  const body = (level: number, stack: number): string[] => {
+    const lines = ["r1 = 0", `*(u64 *)(r10 - ${stack}) = r1`];
+    if (level < LEVELS) for (let i = 0; i < WIDTH; i++) lines.push(`call g${level + 1}_${i}`);
+    return [...lines, "r0 = 0", "exit"];
+  };
+  const asm = [...body(0, 64)];
+  const decls = [RAW_TP_MAIN];
+  for (let level = 1; level <= LEVELS; level++) {
+    for (let i = 0; i < WIDTH; i++) {
+      const last = level === LEVELS && i === WIDTH - 1;
+      asm.push(`g${level}_${i}:`, ...body(level, last ? lastStack : 64));
+      decls.push(`long g${level}_${i}(void)`);
+    }
+  }
+  return { type: "raw_tracepoint", asm: asm.join("\n"), opts: funcs(decls) };
+}
