@@ -17,7 +17,7 @@ import {
   REG_LIVE_WRITTEN,
   type RegState,
 } from "./regs.ts";
-import { newSlot, type StackSlot } from "./stack.ts";
+import { BPF_REG_SIZE, newSlot, type StackSlot } from "./stack.ts";
 import type { FuncState, VerifierState } from "./state.ts";
 
 /**
@@ -87,6 +87,56 @@ const DEAD_SLOT = ((): StackSlot => {
 })();
 
 /**
+ * Two registers with every field identical (BigInts by value, objects by
+ * identity). Generated from the fields a new register has, so that a field
+ * added to RegState later is compared too, with plain property reads.
+ */
+const sameReg = new Function(
+  "x",
+  "y",
+  "return " +
+    ["type", "varOff", ...Object.keys(DEAD_SLOT.spilled)]
+      .map((k) => `x.${k} === y.${k}`)
+      .join(" && "),
+) as (x: RegState, y: RegState) => boolean;
+
+function sameSlot(a: StackSlot, b: StackSlot): boolean {
+  for (let k = 0; k < BPF_REG_SIZE; k++) if (a.slotType[k] !== b.slotType[k]) return false;
+  return sameReg(a.spilled, b.spilled);
+}
+
+/**
+ * Finished states never change again, and most of their live stack slots
+ * are unchanged copies of the same slots in other finished states (clones of
+ * a common ancestor). Keeping one object per distinct content, found among
+ * the last few finished at the same slot number, lets the copies be
+ * collected while young instead of being carried through every scavenge.
+ * (Registers are too few per state to pay for the comparisons.)
+ */
+class FinishedSlots {
+  env: Env | null = null;
+  slots: StackSlot[][] = [];
+
+  /** Candidates are per verification. */
+  reset(env: Env): void {
+    if (this.env === env) return;
+    this.env = env;
+    this.slots = [];
+  }
+
+  share(spi: number, s: StackSlot): StackSlot {
+    const c = (this.slots[spi] ??= []);
+    for (const o of c) if (sameSlot(o, s)) return o;
+    c.unshift(s);
+    if (c.length > POOL_CANDIDATES) c.pop();
+    return s;
+  }
+}
+
+const POOL_CANDIDATES = 4;
+const pool = new FinishedSlots();
+
+/**
  * clean_live_states() for a state none of whose paths is left to explore:
  * its read marks are final (marks only travel up the current path, which it
  * is not on), so what was never read is dead. Dead registers become NOT_INIT
@@ -95,9 +145,11 @@ const DEAD_SLOT = ((): StackSlot => {
  * finished state when the next path reaches its instruction; cleaning it as
  * soon as it is finished gives the same state and keeps checkpoints small.
  * Its links to its parent go too: nothing walks up from it any more, and an
- * evicted checkpoint can then be collected (the kernel frees it).
+ * evicted checkpoint can then be collected (the kernel frees it). Slots
+ * equal to ones of other finished states are shared (FinishedSlots).
  */
 export function finishState(env: Env, st: VerifierState): void {
+  pool.reset(env);
   st.parent = null;
   for (let fr = 0; fr <= st.curframe; fr++) {
     const f = st.frames[fr]!;
@@ -113,6 +165,7 @@ export function finishState(env: Env, st: VerifierState): void {
       if (s.live & REG_LIVE_READ) {
         s.parent = null;
         s.live |= REG_LIVE_DONE;
+        stack[i] = pool.share(i, stack[i]!);
       } else {
         stack[i] = DEAD_SLOT;
       }
