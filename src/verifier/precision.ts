@@ -23,15 +23,18 @@ import { BPF_MAIN_FUNC, type VerifierState } from "./state.ts";
 /** One backtracking state, reused: the verifier never nests precision walks. */
 const bt = new BacktrackState();
 
+/** History entries of the walk's state not yet passed (get_prev_insn_idx's `history`). */
+let histEnd = 0;
+
 /** get_prev_insn_idx(): the insn before `i` on this state's path, or -1 at its start. */
-function prevInsnIdx(env: Env, st: VerifierState, i: number, end: number): [number, number] {
+function prevInsnIdx(env: Env, st: VerifierState, i: number): number {
   const h = env.hist;
   if (i === st.firstInsnIdx) {
-    if (end === st.histStart) return [-1, end];
-    if (end - st.histStart === 1 && h.idx[st.histStart] === i) return [-1, end];
+    if (histEnd === st.histStart) return -1;
+    if (histEnd - st.histStart === 1 && h.idx[st.histStart] === i) return -1;
   }
-  if (end > st.histStart && h.idx[end - 1] === i) return [h.prev[end - 1]!, end - 1];
-  return [i - 1, end];
+  if (histEnd > st.histStart && h.idx[histEnd - 1] === i) return h.prev[--histEnd]!;
+  return i - 1;
 }
 
 /**
@@ -88,8 +91,8 @@ function markInParent(env: Env, st: VerifierState): void {
         else r.precise = true;
       }
     }
-    if (bt.stackEmpty(fr)) continue;
-    for (const spi of bt.slots(fr)) {
+    for (let spi = 0; spi < 64 && !bt.stackEmpty(fr); spi++) {
+      if (!bt.isFrameSlotSet(fr, spi)) continue;
       if (spi >= f.stack.length) {
         backtrackBug(env, `stack slot ${spi}, total slots ${f.stack.length}`);
       }
@@ -155,12 +158,12 @@ function markChainPrecisionFromBt(env: Env): void {
         `func entry subprog ${f0.subprogno} reg_mask ${bt.regText()} stack_mask ${bt.stackText()}`,
       );
     }
-    let end = st.histEnd;
+    histEnd = st.histEnd;
     for (let i = lastIdx; ;) {
       if (skipFirst) {
         skipFirst = false;
       } else {
-        const hist = env.hist.entryAt(end, i, st.histStart);
+        const hist = env.hist.entryAt(histEnd, i, st.histStart);
         if (backtrackInsn(env, i, subseqIdx, hist, bt) === ENOTSUPP) {
           markAllScalarsPrecise(env, env.cur);
           bt.init(0);
@@ -169,7 +172,7 @@ function markChainPrecisionFromBt(env: Env): void {
       }
       if (bt.empty()) return;
       subseqIdx = i;
-      [i, end] = prevInsnIdx(env, st, i, end);
+      i = prevInsnIdx(env, st, i);
       if (i === -1) break;
       if (i < 0 || i >= env.insns.length) backtrackBug(env, `idx ${i}`);
     }

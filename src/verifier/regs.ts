@@ -148,11 +148,18 @@ export function copyRegState(dst: RegState, src: RegState): void {
   dst.parent = parent;
 }
 
-export function cloneReg(src: RegState): RegState {
-  const r = newReg();
-  assignReg(r, src);
-  return r;
-}
+/**
+ * A copy of `src` built as one object literal with newReg()'s fields in
+ * newReg()'s order (same hidden class), generated so that fields added to
+ * RegState are copied too. States are cloned at every branch and checkpoint:
+ * this is several times cheaper than newReg() followed by assignReg().
+ */
+export const cloneReg = new Function(
+  "s",
+  `return { ${Object.keys(newReg())
+    .map((k) => `${k}: s.${k}`)
+    .join(", ")} };`,
+) as (src: RegState) => RegState;
 
 /** Clear the pointer part (off, map, range, mem size, ids) as __mark_reg_known does. */
 function clearPointerPart(reg: RegState): void {
