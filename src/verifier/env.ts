@@ -72,6 +72,8 @@ export class Env {
   readonly insnLimit: number;
   /** fentry/fexit: the traced function (tracing.ts). */
   readonly attachTarget: TracingAttach | undefined;
+  /** BPF_F_TEST_STATE_FREQ (explore.ts). */
+  readonly testStateFreq: boolean;
   /** kfuncs the program may call (check-kfunc.ts). */
   readonly kfuncs: KfuncTable | undefined;
   /** CAP_SYS_BOOT (KF_DESTRUCTIVE kfuncs). */
@@ -133,6 +135,7 @@ export class Env {
     this.nrCpuIds = opts.nrCpuIds ?? 1;
     this.insnLimit = opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
     this.attachTarget = opts.attachTarget;
+    this.testStateFreq = opts.testStateFreq ?? false;
     this.kfuncs = opts.kfuncs;
     this.sysBootCapable = opts.caps?.sysBoot ?? !opts.unprivileged;
   }

@@ -89,7 +89,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   const cur = env.cur;
   const force = env.aux[insnIdx]!.forceCheckpoint;
   // A long history makes backtracking slow: checkpoint to cut it.
-  const forceNewState = force || cur.histEnd - cur.histStart > 40;
+  const forceNewState = env.testStateFreq || force || cur.histEnd - cur.histStart > 40;
   let addNewState = forceNewState;
   if (
     env.jmpsProcessed - env.prevJmpsProcessed >= 2 &&

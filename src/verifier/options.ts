@@ -59,6 +59,11 @@ export interface VerifyOptions {
    * types the context array), or why it was refused. See tracing.ts.
    */
   attachTarget?: TracingAttach;
+  /**
+   * BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point, as the kernel's
+   * selftests ask for, so small programs exercise pruning.
+   */
+  testStateFreq?: boolean;
   /** The program's BTF (prog_btf_fd): func_info and arg tags refer to it. */
   btf?: Btf;
   /**

@@ -26,6 +26,7 @@ import { cases as globalFuncs } from "./cases/global-funcs.ts";
 import { cases as selCalls } from "./cases/sel-calls.ts";
 import { cases as selDirectPacket } from "./cases/sel-direct-packet.ts";
 import { cases as ctxTypes } from "./cases/ctx-types.ts";
+import { cases as pruning } from "./cases/pruning.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -45,6 +46,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   jmp,
   unpriv,
   facts,
+  "pruning, liveness, precision and limits": pruning,
   "selftests verifier_unpriv": selUnpriv,
   "selftests verifier_stack_ptr": selStackPtr,
   "selftests verifier_bounds": selBounds,
