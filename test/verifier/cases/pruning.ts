@@ -7,8 +7,25 @@
 // where pruning would then be unsound, that the unsafe path is still rejected.
 import { expect } from "vitest";
 import type { VerifierCase } from "../harness.ts";
+import { MapType } from "../../../src/uapi/map-types.ts";
 
 const FREQ = { testStateFreq: true };
+const PROG_ARRAY = { type: MapType.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
+
+/** A tail call at insn 9 with key KEY, after paths that differ in r7 (and KEY, if it is r7). */
+const tailCall = (key: string): string =>
+  `r6 = r1
+      call bpf_get_prandom_u32
+      r7 = 2
+      if r0 == 0 goto l1
+      r7 = 3
+    l1:
+      r1 = r6
+      r2 = map[id:0]
+      r3 = ${key}
+      call bpf_tail_call
+      r0 = 0
+      exit`;
 
 /**
  * r6 = 8 on the fall-through (explored first, reaches the checkpoint at
@@ -131,6 +148,22 @@ export const cases: VerifierCase[] = [
       "mark_precise: frame0: regs=r7,r8 stack= before 6: (bf) r7 = r6",
       "mark_precise: frame0: parent state regs=r6,r8 stack=:",
     ],
+  },
+  {
+    name: "tail call: one constant key on every path is kept (the key is precise, paths still prune)",
+    opts: FREQ,
+    maps: [PROG_ARRAY],
+    asm: tailCall("1"),
+    logHas: ["from 3 to 5: safe"],
+    check: (r) => expect(r.aux[9]!.mapKey).toBe(1n),
+  },
+  {
+    name: "tail call: keys differing by path are not pruned together, and poison the key",
+    opts: FREQ,
+    maps: [PROG_ARRAY],
+    asm: tailCall("r7"),
+    logLacks: ["from 3 to 5: safe"],
+    check: (r) => expect(r.aux[9]!.mapKey).toBe("poisoned"),
   },
   {
     name: "liveness: a dead register of another type does not block pruning",
