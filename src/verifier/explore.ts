@@ -7,6 +7,7 @@ import { connectToCheckpoint, finishState, propagateLiveness } from "./liveness.
 import { markAllScalarsImprecise, propagatePrecision } from "./precision.ts";
 import { EXACT, NOT_EXACT, RANGE_WITHIN, statesEqual, statesMaybeLooping } from "./prune.ts";
 import { callbackLoopVerdict, notSameLoopIteration } from "./calls.ts";
+import { isSyncCallbackCallingInsn } from "./callbacks.ts";
 import { cloneState, type VerifierState } from "./state.ts";
 
 /** Most branches waiting at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
@@ -103,14 +104,17 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
     env.explored.set(insnIdx, list);
   }
   let statesCnt = 0;
+  // Decided once: a closure per compared state is costly on this hot path.
+  const callsCallback = isSyncCallbackCallingInsn(env.insns[insnIdx]!);
   for (let i = 0; i < list.length; i++) {
     const sl = list[i]!;
     statesCnt++;
     // A helper call that runs a callback, seen again on this path: has the callback loop
     // converged (calls.ts)?
-    const cbLoop = sl.state.branches
-      ? callbackLoopVerdict(env, insnIdx, () => statesEqual(env, sl.state, cur, RANGE_WITHIN))
-      : undefined;
+    const cbLoop =
+      sl.state.branches && callsCallback
+        ? callbackLoopVerdict(env, insnIdx, () => statesEqual(env, sl.state, cur, RANGE_WITHIN))
+        : undefined;
     if (sl.state.branches && cbLoop !== "hit") {
       // A checkpoint on the current path: looping back to an identical state never ends.
       if (

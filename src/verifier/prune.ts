@@ -301,7 +301,9 @@ function statesEqualIn(
   exact: number,
   ids: IdMap,
 ): boolean {
-  if (!refsEquivalent(old, cur, (a, b) => ids.check(a, b))) return false;
+  // Most states hold no references: no closure for them on this hot path.
+  if ((old.refs.length || cur.refs.length) && !refsEquivalent(old, cur, (a, b) => ids.check(a, b)))
+    return false;
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i]!;
     const fc = cur.frames[i]!;
