@@ -5,7 +5,14 @@ import type { Env } from "./env.ts";
 import { BPF_LOG_LEVEL, padChar, scratchClean, verifierStateText, vlogAlignment } from "./log.ts";
 import { connectToCheckpoint, finishState, propagateLiveness } from "./liveness.ts";
 import { markAllScalarsImprecise, propagatePrecision } from "./precision.ts";
-import { EXACT, NOT_EXACT, RANGE_WITHIN, statesEqual, statesMaybeLooping } from "./prune.ts";
+import {
+  EXACT,
+  NOT_EXACT,
+  RANGE_WITHIN,
+  statesEqual,
+  statesMaybeLooping,
+  type Mismatch,
+} from "./prune.ts";
 import { callbackLoopVerdict, notSameLoopIteration } from "./calls.ts";
 import { isSyncCallbackCallingInsn } from "./callbacks.ts";
 import { cloneState, type VerifierState } from "./state.ts";
@@ -106,6 +113,9 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   let statesCnt = 0;
   // Decided once: a closure per compared state is costly on this hot path.
   const callsCallback = isSyncCallbackCallingInsn(env.insns[insnIdx]!);
+  // Where this state differed from a checkpoint here: a good first guess of
+  // where later states will differ from it, if it becomes a checkpoint.
+  let lastMismatch: Mismatch = { frame: -1, at: 0 };
   for (let i = 0; i < list.length; i++) {
     const sl = list[i]!;
     statesCnt++;
@@ -145,6 +155,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       propagatePrecision(env, sl.state);
       return true;
     }
+    if (sl.mismatch.frame >= 0) lastMismatch = sl.mismatch;
     // Do not count misses of loop iterations that add no state: they would
     // evict the checkpoints from earlier iterations.
     if (addNewState) sl.missCnt++;
@@ -170,7 +181,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   const checkpoint = cloneState(cur);
   checkpoint.insnIdx = insnIdx;
   checkpoint.branches = 1;
-  list.unshift({ state: checkpoint, hitCnt: 0, missCnt: 0, mismatch: { frame: -1, at: 0 } });
+  list.unshift({ state: checkpoint, hitCnt: 0, missCnt: 0, mismatch: { ...lastMismatch } });
   cur.parent = checkpoint;
   cur.firstInsnIdx = insnIdx;
   cur.histStart = cur.histEnd;
