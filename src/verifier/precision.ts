@@ -91,14 +91,19 @@ function markInParent(env: Env, st: VerifierState): void {
         else r.precise = true;
       }
     }
-    for (let spi = 0; spi < 64 && !bt.stackEmpty(fr); spi++) {
-      if (!bt.isFrameSlotSet(fr, spi)) continue;
-      if (spi >= f.stack.length) {
-        backtrackBug(env, `stack slot ${spi}, total slots ${f.stack.length}`);
+    // The set bits of the two 32-bit halves of the stack mask, lowest first.
+    for (let half = 0; half < 2; half++) {
+      let w = half ? bt.stackHi[fr]! : bt.stackLo[fr]!;
+      while (w) {
+        const spi = half * 32 + 31 - Math.clz32(w & -w);
+        w &= w - 1;
+        if (spi >= f.stack.length) {
+          backtrackBug(env, `stack slot ${spi}, total slots ${f.stack.length}`);
+        }
+        const slot = f.stack[spi]!;
+        if (!isSpilledScalarReg(slot) || slot.spilled.precise) bt.clearFrameSlot(fr, spi);
+        else slot.spilled.precise = true;
       }
-      const slot = f.stack[spi]!;
-      if (!isSpilledScalarReg(slot) || slot.spilled.precise) bt.clearFrameSlot(fr, spi);
-      else slot.spilled.precise = true;
     }
     if (env.log.level & BPF_LOG_LEVEL2) {
       env.verbose(
