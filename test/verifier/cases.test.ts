@@ -27,6 +27,7 @@ import { cases as selCalls } from "./cases/sel-calls.ts";
 import { cases as selDirectPacket } from "./cases/sel-direct-packet.ts";
 import { cases as ctxTypes } from "./cases/ctx-types.ts";
 import { cases as pruning } from "./cases/pruning.ts";
+import { cases as selSearchPruning } from "./cases/sel-search-pruning.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -47,6 +48,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   unpriv,
   facts,
   "pruning, liveness, precision and limits": pruning,
+  "selftests verifier_search_pruning": selSearchPruning,
   "selftests verifier_unpriv": selUnpriv,
   "selftests verifier_stack_ptr": selStackPtr,
   "selftests verifier_bounds": selBounds,
