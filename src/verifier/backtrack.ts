@@ -32,7 +32,13 @@ import {
   opSource,
 } from "../isa/opcodes.ts";
 import type { Env } from "./env.ts";
-import { INSN_F_STACK_ACCESS, stackAccessFrameno, stackAccessSpi } from "./history.ts";
+import {
+  INSN_F_DST_REG_STACK,
+  INSN_F_SRC_REG_STACK,
+  INSN_F_STACK_ACCESS,
+  stackAccessFrameno,
+  stackAccessSpi,
+} from "./history.ts";
 import { BPF_LOG_LEVEL2 } from "./log.ts";
 
 /** R1-R5: arguments, clobbered by calls. */
@@ -296,8 +302,9 @@ export function backtrackInsn(
     } else if (opSource(code) === BPF_X) {
       // dreg <cond> sreg: what is known of one came from the other.
       if (!bt.isRegSet(dreg) && !bt.isRegSet(sreg)) return 0;
-      bt.setReg(dreg);
-      bt.setReg(sreg);
+      const flags = hist < 0 ? 0 : env.hist.flags[hist]!;
+      if (!(flags & INSN_F_SRC_REG_STACK)) bt.setReg(sreg);
+      if (!(flags & INSN_F_DST_REG_STACK)) bt.setReg(dreg);
     }
   } else if (cls === BPF_LD) {
     if (!bt.isRegSet(dreg)) return 0;

@@ -46,6 +46,7 @@ import { forEachReg, type VerifierState } from "./state.ts";
 import { mayPointToSpinLock } from "./refs.ts";
 import { printInsnState } from "./explore.ts";
 import { markChainPrecision } from "./precision.ts";
+import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK } from "./history.ts";
 
 /** reg->range values below zero: the pointer is at / beyond pkt_end. */
 const AT_PKT_END = -1;
@@ -352,6 +353,11 @@ export function checkCondJmpOp(env: Env, insn: Insn): number {
     if (insn.src !== 0) env.fail("BPF_JMP/JMP32 uses reserved fields");
     src = constReg(insn.imm);
   }
+  // A stack pointer operand: backtracking must not follow it (history.ts).
+  const stackFlags =
+    (dst.type === RegType.PTR_TO_STACK ? INSN_F_DST_REG_STACK : 0) |
+    (isX && src.type === RegType.PTR_TO_STACK ? INSN_F_SRC_REG_STACK : 0);
+  if (stackFlags) env.hist.push(env.cur, idx, stackFlags, null);
 
   const is32 = opClass(insn.code) === BPF_JMP32;
   const aux = env.aux[idx]!;
@@ -379,7 +385,7 @@ export function checkCondJmpOp(env: Env, insn: Insn): number {
     collectLinkedRegs(thisBranch, src.id, linked);
   if (dst.type === RegType.SCALAR_VALUE && dst.id) collectLinkedRegs(thisBranch, dst.id, linked);
   // Both branches' histories record the link (for backtracking).
-  if (linked.length > 1) env.hist.push(thisBranch, idx, env.prevInsnIdx, 0, linked);
+  if (linked.length > 1) env.hist.push(thisBranch, idx, 0, linked);
 
   const other = pushStack(env, idx + insn.off + 1, idx);
   const otherRegs = other.frames[other.curframe]!.regs;

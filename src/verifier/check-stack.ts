@@ -147,7 +147,7 @@ function checkStackWriteFixedOff(
     return;
   }
   // A spill: precision backtracking follows the value through this slot.
-  env.hist.push(env.cur, env.insnIdx, env.prevInsnIdx, stackAccessFlags(state.frameno, spi), null);
+  env.hist.push(env.cur, env.insnIdx, stackAccessFlags(state.frameno, spi), null);
 }
 
 /** check_stack_write_var_off(). */
@@ -308,7 +308,7 @@ function checkStackReadFixedOff(
     // A fill restores the spilled register: backtracking follows it to the slot.
     if (fill) {
       const flags = stackAccessFlags(regState.frameno, spi);
-      env.hist.push(env.cur, env.insnIdx, env.prevInsnIdx, flags, null);
+      env.hist.push(env.cur, env.insnIdx, flags, null);
     }
     return;
   }

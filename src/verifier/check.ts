@@ -67,6 +67,7 @@ export function doCheck(env: Env): void {
     }
     env.cur.lastInsnIdx = env.prevInsnIdx;
     env.hist.curEnt = -1;
+    env.hist.prevIdx = env.prevInsnIdx;
 
     let exited = false;
     const aux = env.aux[idx]!;
@@ -78,7 +79,7 @@ export function doCheck(env: Env): void {
       exited = true;
     } else if (aux.jmpPoint) {
       // Reached by a jump: backtracking needs to know from where.
-      env.hist.push(env.cur, idx, env.prevInsnIdx, 0, null);
+      env.hist.push(env.cur, idx, 0, null);
     }
 
     if (!exited) {

@@ -151,7 +151,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       // What the continuation of the old state read and needed exact, this
       // path's checkpoints must keep.
       propagateLiveness(env, sl.state, cur);
-      if (env.aux[insnIdx]!.jmpPoint) env.hist.push(cur, insnIdx, env.prevInsnIdx, 0, null);
+      if (env.aux[insnIdx]!.jmpPoint) env.hist.push(cur, insnIdx, 0, null);
       propagatePrecision(env, sl.state);
       return true;
     }

@@ -12,6 +12,13 @@ import type { VerifierState } from "./state.ts";
 
 /** The entry records a spill to or fill from a stack slot (INSN_F_STACK_ACCESS). */
 export const INSN_F_STACK_ACCESS = 0x200;
+/**
+ * A conditional jump compared a stack pointer (INSN_F_DST/SRC_REG_STACK):
+ * backtracking must not ask for its precision (it is no scalar, and r10 is
+ * never written, so the walk would never find where it was set).
+ */
+export const INSN_F_DST_REG_STACK = 0x400;
+export const INSN_F_SRC_REG_STACK = 0x800;
 const INSN_F_FRAMENO_MASK = 0x7;
 const INSN_F_SPI_SHIFT = 3;
 const INSN_F_SPI_MASK = 0x3f;
@@ -38,6 +45,11 @@ export class JmpHistory {
   linked: (readonly LinkedReg[] | null)[] = [];
   /** Entry of the instruction being checked (env->cur_hist_ent), -1 when it has none yet. */
   curEnt = -1;
+  /**
+   * The instruction executed before the one being checked (the kernel's
+   * env->prev_insn_idx while an insn is checked): set by the main loop.
+   */
+  prevIdx = -1;
 
   /**
    * push_insn_history(): record the current instruction. A second push for
@@ -47,7 +59,6 @@ export class JmpHistory {
   push(
     st: VerifierState,
     insnIdx: number,
-    prevIdx: number,
     flags: number,
     linked: readonly LinkedReg[] | null,
   ): void {
@@ -59,7 +70,7 @@ export class JmpHistory {
     const i = st.histEnd;
     if (i >= this.idx.length) this.grow();
     this.idx[i] = insnIdx;
-    this.prev[i] = prevIdx;
+    this.prev[i] = this.prevIdx;
     this.flags[i] = flags;
     this.linked[i] = linked;
     st.histEnd = i + 1;

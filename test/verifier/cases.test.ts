@@ -28,6 +28,7 @@ import { cases as selDirectPacket } from "./cases/sel-direct-packet.ts";
 import { cases as ctxTypes } from "./cases/ctx-types.ts";
 import { cases as pruning } from "./cases/pruning.ts";
 import { cases as selSearchPruning } from "./cases/sel-search-pruning.ts";
+import { cases as selPrecision } from "./cases/sel-precision.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -49,6 +50,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   facts,
   "pruning, liveness, precision and limits": pruning,
   "selftests verifier_search_pruning": selSearchPruning,
+  "selftests verifier_precision": selPrecision,
   "selftests verifier_unpriv": selUnpriv,
   "selftests verifier_stack_ptr": selStackPtr,
   "selftests verifier_bounds": selBounds,
