@@ -29,6 +29,7 @@ import { cases as ctxTypes } from "./cases/ctx-types.ts";
 import { cases as pruning } from "./cases/pruning.ts";
 import { cases as selSearchPruning } from "./cases/sel-search-pruning.ts";
 import { cases as selPrecision } from "./cases/sel-precision.ts";
+import { cases as selLoops } from "./cases/sel-loops.ts";
 
 const AREAS: Record<string, VerifierCase[]> = {
   cfg,
@@ -51,6 +52,7 @@ const AREAS: Record<string, VerifierCase[]> = {
   "pruning, liveness, precision and limits": pruning,
   "selftests verifier_search_pruning": selSearchPruning,
   "selftests verifier_precision": selPrecision,
+  "selftests verifier_loops1": selLoops,
   "selftests verifier_unpriv": selUnpriv,
   "selftests verifier_stack_ptr": selStackPtr,
   "selftests verifier_bounds": selBounds,
