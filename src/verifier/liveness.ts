@@ -8,7 +8,6 @@
 import type { Env } from "./env.ts";
 import { markInsnZext } from "./reg-access.ts";
 import {
-  markRegNotInit,
   REG_LIVE_DONE,
   REG_LIVE_NONE,
   REG_LIVE_READ,
@@ -139,8 +138,9 @@ const pool = new FinishedSlots();
 /**
  * clean_live_states() for a state none of whose paths is left to explore:
  * its read marks are final (marks only travel up the current path, which it
- * is not on), so what was never read is dead. Dead registers become NOT_INIT
- * and dead stack slots one shared empty slot (trailing ones are dropped);
+ * is not on), so what was never read is dead. Dead registers become one
+ * shared NOT_INIT register, dead stack slots one shared empty slot (trailing
+ * ones are dropped);
  * REG_LIVE_DONE says nothing may mark the state again. The kernel cleans a
  * finished state when the next path reaches its instruction; cleaning it as
  * soon as it is finished gives the same state and keeps checkpoints small.
@@ -155,8 +155,11 @@ export function finishState(env: Env, st: VerifierState): void {
     const f = st.frames[fr]!;
     for (let i = 0; i < 10; i++) {
       const r = f.regs[i]!;
+      if (!(r.live & REG_LIVE_READ)) {
+        f.regs[i] = DEAD_SLOT.spilled;
+        continue;
+      }
       r.parent = null;
-      if (!(r.live & REG_LIVE_READ)) markRegNotInit(r, env.bpfCapable);
       r.live |= REG_LIVE_DONE;
     }
     const stack = f.stack;
