@@ -227,12 +227,20 @@ export function regConstValue(reg: RegState, subreg32: boolean): bigint {
   return subreg32 ? tnumSubreg(reg.varOff).value : reg.varOff.value;
 }
 
+/** Recent BPF_K operands: a copy shares the BigInts instead of making new ones. */
+const constRegs = new Map<number, RegState>();
+
 /** A fake scalar register holding `imm` sign-extended to 64 bits (BPF_K operands). */
 export function constReg(imm: number): RegState {
-  const r = newReg();
-  r.type = RegType.SCALAR_VALUE;
-  markRegKnown(r, BigInt.asUintN(64, BigInt(imm)));
-  return r;
+  let r = constRegs.get(imm);
+  if (!r) {
+    r = newReg();
+    r.type = RegType.SCALAR_VALUE;
+    markRegKnown(r, BigInt.asUintN(64, BigInt(imm)));
+    if (constRegs.size >= 4096) constRegs.clear();
+    constRegs.set(imm, r);
+  }
+  return cloneReg(r);
 }
 
 /** Fixed `var_off` equal to zero (pointers never moved by a variable amount). */
