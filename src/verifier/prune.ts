@@ -45,6 +45,10 @@ class IdMap {
   }
 }
 
+/** tnum_in(old, cur); states cloned from one another share their tnums, and BigInt masks allocate. */
+const varOffIn = (old: RegState, cur: RegState): boolean =>
+  old.varOff === cur.varOff || tnumIn(old.varOff, cur.varOff);
+
 /** range_within(): every bound of cur inside old's. */
 function rangeWithin(old: RegState, cur: RegState): boolean {
   return (
@@ -113,9 +117,7 @@ function regsafe(old: RegState, cur: RegState, ids: IdMap, exact: number): boole
       if (!old.precise && exact === NOT_EXACT) return true;
       if ((old.id & BPF_ADD_CONST) !== (cur.id & BPF_ADD_CONST)) return false;
       if (old.id & BPF_ADD_CONST && old.off !== cur.off) return false;
-      return (
-        rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff) && ids.checkScalar(old.id, cur.id)
-      );
+      return rangeWithin(old, cur) && varOffIn(old, cur) && ids.checkScalar(old.id, cur.id);
     case RegType.PTR_TO_MAP_KEY:
     case RegType.PTR_TO_MAP_VALUE:
     case RegType.PTR_TO_MEM:
@@ -124,7 +126,7 @@ function regsafe(old: RegState, cur: RegState, ids: IdMap, exact: number): boole
       return (
         pointerPartEqual(old, cur) &&
         rangeWithin(old, cur) &&
-        tnumIn(old.varOff, cur.varOff) &&
+        varOffIn(old, cur) &&
         ids.check(old.id, cur.id) &&
         ids.check(old.refObjId, cur.refObjId)
       );
@@ -133,7 +135,7 @@ function regsafe(old: RegState, cur: RegState, ids: IdMap, exact: number): boole
       if (old.range > cur.range) return false;
       if (old.off !== cur.off) return false;
       if (!ids.check(old.id, cur.id)) return false;
-      return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);
+      return rangeWithin(old, cur) && varOffIn(old, cur);
     case RegType.PTR_TO_STACK:
       return regsExact(old, cur, ids) && old.frameno === cur.frameno;
     default:
