@@ -16,6 +16,8 @@ import {
 import { callbackLoopVerdict, notSameLoopIteration } from "./calls.ts";
 import { isSyncCallbackCallingInsn } from "./callbacks.ts";
 import { cloneState, type VerifierState } from "./state.ts";
+import { Reject } from "./errors.ts";
+import { REG_LIVE_DONE } from "./regs.ts";
 
 /** Most branches waiting at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
@@ -37,12 +39,54 @@ export function pushStack(env: Env, insnIdx: number, prevInsnIdx: number): Verif
 export function updateBranchCounts(env: Env, st: VerifierState | null): void {
   while (st) {
     st.branches--;
+    // A finished state in a loop puts its parent in that loop too.
+    if (!st.branches && st.parent && st.loopEntry) updateLoopEntry(st.parent, st.loopEntry);
     if (st.branches > 0) break;
     const parent = st.parent;
-    // A checkpoint with every path below it explored: liveness is final.
-    if (st !== env.cur) finishState(env, st);
+    // A checkpoint with every path below it explored: liveness is final,
+    // unless the loop it is in is still being explored (isStateVisited).
+    if (st !== env.cur && !loopActive(st)) finishState(env, st);
     st = parent;
   }
+}
+
+/**
+ * get_loop_entry(): the outermost loop head the state belongs to. A loop is
+ * entered when a state is pruned against one still being explored (a
+ * callback or may_goto loop converging); until its head is finished, the
+ * read and precision marks of the states inside it are incomplete, so they
+ * are compared with RANGE_WITHIN and not cleaned.
+ */
+function getLoopEntry(st: VerifierState): VerifierState | null {
+  let top = st.loopEntry ?? null;
+  for (let steps = 0; top?.loopEntry && top.loopEntry !== top; steps++) {
+    if (steps > (st.dfsDepth ?? 0))
+      throw new Reject("verifier bug: infinite loop in get_loop_entry()");
+    top = top.loopEntry;
+  }
+  return top;
+}
+
+const loopActive = (st: VerifierState): boolean => (getLoopEntry(st)?.branches ?? 0) > 0;
+
+/**
+ * For a state whose paths are all explored: the head of the loop it is in
+ * while that is still explored (compare with RANGE_WITHIN), else null — and
+ * if it was left uncleaned for its loop, it is cleaned now
+ * (clean_live_states).
+ */
+function exactLoopEntry(env: Env, st: VerifierState): VerifierState | null {
+  const le = getLoopEntry(st);
+  if (le?.branches) return le;
+  if (!(st.frames[0]!.regs[0]!.live & REG_LIVE_DONE)) finishState(env, st);
+  return null;
+}
+
+/** update_loop_entry(): `cur` is in the loop headed by `hdr`, if that is on the current path. */
+function updateLoopEntry(cur: VerifierState, hdr: VerifierState): void {
+  const cur1 = getLoopEntry(cur) ?? cur;
+  const hdr1 = getLoopEntry(hdr) ?? hdr;
+  if (hdr1.branches && (hdr1.dfsDepth ?? 0) <= (cur1.dfsDepth ?? 0)) cur.loopEntry = hdr;
 }
 
 /** pop_stack(): resume the most recent queued branch; false when none is left. */
@@ -125,6 +169,8 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       sl.state.branches && callsCallback
         ? callbackLoopVerdict(env, insnIdx, () => statesEqual(env, sl.state, cur, RANGE_WITHIN))
         : undefined;
+    // A finished state inside a loop still being explored compares exactly.
+    const le = sl.state.branches ? null : exactLoopEntry(env, sl.state);
     if (sl.state.branches && cbLoop !== "hit") {
       // A checkpoint on the current path: looping back to an identical state never ends.
       if (
@@ -146,7 +192,12 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       ) {
         addNewState = false;
       }
-    } else if (cbLoop === "hit" || statesEqual(env, sl.state, cur, NOT_EXACT, sl.mismatch)) {
+    } else if (
+      cbLoop === "hit" ||
+      statesEqual(env, sl.state, cur, le ? RANGE_WITHIN : NOT_EXACT, sl.mismatch)
+    ) {
+      if (cbLoop === "hit") updateLoopEntry(cur, sl.state);
+      else if (le) updateLoopEntry(cur, le);
       sl.hitCnt++;
       // What the continuation of the old state read and needed exact, this
       // path's checkpoints must keep.
@@ -185,6 +236,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   cur.parent = checkpoint;
   cur.firstInsnIdx = insnIdx;
   cur.histStart = cur.histEnd;
+  cur.dfsDepth = (checkpoint.dfsDepth ?? 0) + 1;
   connectToCheckpoint(cur, checkpoint);
   return false;
 }

@@ -61,6 +61,15 @@ export interface VerifierState {
    */
   histStart: number;
   histEnd: number;
+  /**
+   * The checkpoint heading the loop this state is in, if its exploration
+   * was cut by a state found equal to one still being explored (callback
+   * and may_goto loops): such states' marks stay incomplete until the head
+   * is finished (explore.ts, get_loop_entry). Undefined: none.
+   */
+  loopEntry?: VerifierState | null;
+  /** Checkpoints above this state on its path (dfs_depth). */
+  dfsDepth?: number;
   /** Callback bodies entered on this path (callback_unroll_depth; calls.ts). */
   callbackUnrollDepth?: number;
 }
@@ -109,6 +118,8 @@ export function cloneState(s: VerifierState): VerifierState {
     lastInsnIdx: s.lastInsnIdx,
     histStart: s.histStart,
     histEnd: s.histEnd,
+    loopEntry: s.loopEntry,
+    dfsDepth: s.dfsDepth,
     callbackUnrollDepth: s.callbackUnrollDepth,
   };
 }
