@@ -265,10 +265,16 @@ function sameCallsites(a: VerifierState, b: VerifierState): boolean {
  * find_prev_entry(): the checkpoint at `insnIdx` on the current path (a
  * previous visit of the helper call of this callback loop), if any.
  */
-function findPrevEntry(env: Env, cur: VerifierState, insnIdx: number): VerifierState | null {
+export function findPrevEntry(env: Env, cur: VerifierState, insnIdx: number): VerifierState | null {
   for (const sl of env.explored.get(insnIdx) ?? []) {
     const st = sl.state;
-    if (st.insnIdx === insnIdx && st.branches && sameCallsites(st, cur)) return st;
+    if (
+      st.insnIdx === insnIdx &&
+      st.branches &&
+      sameCallsites(st, cur) &&
+      (st.dfsDepth ?? 0) < (cur.dfsDepth ?? 0)
+    )
+      return st;
   }
   return null;
 }
@@ -304,7 +310,11 @@ function maybeWidenReg(old: RegState, cur: RegState, bpfCapable: boolean): void 
  * the iterations converge (a counter in the callback's context does not
  * make every iteration a new state).
  */
-function widenImpreciseScalars(old: VerifierState, cur: VerifierState, bpfCapable: boolean): void {
+export function widenImpreciseScalars(
+  old: VerifierState,
+  cur: VerifierState,
+  bpfCapable: boolean,
+): void {
   for (let fr = old.curframe; fr >= 0; fr--) {
     const fo = old.frames[fr]!;
     const fc = cur.frames[fr]!;

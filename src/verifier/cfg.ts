@@ -8,6 +8,7 @@ import {
   BPF_CALL,
   BPF_EXIT,
   BPF_JA,
+  BPF_JCOND,
   BPF_JMP,
   BPF_JMP32,
   BPF_K,
@@ -243,6 +244,8 @@ export function checkCfg(env: Env): void {
       }
       default:
         aux[t]!.prunePoint = true;
+        // may_goto: every visit checkpoints, so its loop can converge (may-goto.ts).
+        if (opJmp(x.code) === BPF_JCOND) aux[t]!.forceCheckpoint = true;
         if (push(t, t + 1, FALLTHROUGH)) return true;
         return push(t, t + x.off + 1, BRANCH);
     }

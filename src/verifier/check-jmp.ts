@@ -46,6 +46,7 @@ import { forEachReg, type VerifierState } from "./state.ts";
 import { mayPointToSpinLock } from "./refs.ts";
 import { printInsnState } from "./explore.ts";
 import { markChainPrecision } from "./precision.ts";
+import { checkMayGoto } from "./may-goto.ts";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK } from "./history.ts";
 
 /** reg->range values below zero: the pointer is at / beyond pkt_end. */
@@ -334,7 +335,7 @@ export function checkCondJmpOp(env: Env, insn: Insn): number {
   const idx = env.insnIdx;
   const op = opJmp(insn.code);
   if (op === BPF_JA || op > BPF_JCOND) env.fail(`invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`);
-  if (op === BPF_JCOND) env.fail(`invalid may_goto imm ${insn.imm}`);
+  if (op === BPF_JCOND) return checkMayGoto(env, insn);
 
   const thisBranch = env.cur;
   const regs = env.regs;

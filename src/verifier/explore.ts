@@ -15,6 +15,7 @@ import {
 } from "./prune.ts";
 import { callbackLoopVerdict, notSameLoopIteration } from "./calls.ts";
 import { isSyncCallbackCallingInsn } from "./callbacks.ts";
+import { isMayGoto } from "./may-goto.ts";
 import { cloneState, type VerifierState } from "./state.ts";
 import { Reject } from "./errors.ts";
 import { REG_LIVE_DONE } from "./regs.ts";
@@ -157,6 +158,7 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
   let statesCnt = 0;
   // Decided once: a closure per compared state is costly on this hot path.
   const callsCallback = isSyncCallbackCallingInsn(env.insns[insnIdx]!);
+  const mayGoto = isMayGoto(env.insns[insnIdx]!);
   // Where this state differed from a checkpoint here: a good first guess of
   // where later states will differ from it, if it becomes a checkpoint.
   let lastMismatch: Mismatch = { frame: -1, at: 0 };
@@ -171,10 +173,17 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
         : undefined;
     // A finished state inside a loop still being explored compares exactly.
     const le = sl.state.branches ? null : exactLoopEntry(env, sl.state);
-    if (sl.state.branches && cbLoop !== "hit") {
+    // A may_goto loop has converged when another iteration is within an earlier one.
+    const mayGotoHit =
+      sl.state.branches > 0 &&
+      mayGoto &&
+      (sl.state.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) &&
+      statesEqual(env, sl.state, cur, RANGE_WITHIN);
+    if (sl.state.branches && cbLoop !== "hit" && !mayGotoHit) {
       // A checkpoint on the current path: looping back to an identical state never ends.
       if (
         cbLoop === undefined &&
+        (sl.state.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0) &&
         !notSameLoopIteration(sl.state, cur) &&
         statesMaybeLooping(sl.state, cur) &&
         statesEqual(env, sl.state, cur, EXACT)
@@ -194,9 +203,10 @@ export function isStateVisited(env: Env, insnIdx: number): boolean {
       }
     } else if (
       cbLoop === "hit" ||
+      mayGotoHit ||
       statesEqual(env, sl.state, cur, le ? RANGE_WITHIN : NOT_EXACT, sl.mismatch)
     ) {
-      if (cbLoop === "hit") updateLoopEntry(cur, sl.state);
+      if (cbLoop === "hit" || mayGotoHit) updateLoopEntry(cur, sl.state);
       else if (le) updateLoopEntry(cur, le);
       sl.hitCnt++;
       // What the continuation of the old state read and needed exact, this

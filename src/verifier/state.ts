@@ -70,6 +70,8 @@ export interface VerifierState {
   loopEntry?: VerifierState | null;
   /** Checkpoints above this state on its path (dfs_depth). */
   dfsDepth?: number;
+  /** may_goto iterations assumed on this path (may_goto_depth; may-goto.ts). */
+  mayGotoDepth?: number;
   /** Callback bodies entered on this path (callback_unroll_depth; calls.ts). */
   callbackUnrollDepth?: number;
 }
@@ -120,6 +122,7 @@ export function cloneState(s: VerifierState): VerifierState {
     histEnd: s.histEnd,
     loopEntry: s.loopEntry,
     dfsDepth: s.dfsDepth,
+    mayGotoDepth: s.mayGotoDepth,
     callbackUnrollDepth: s.callbackUnrollDepth,
   };
 }

@@ -283,6 +283,50 @@ export const cases: VerifierCase[] = [
     err: "infinite loop detected at insn 1",
   },
   {
+    name: "may_goto +0 is accepted",
+    type: "raw_tracepoint",
+    asm: `may_goto +0
+      r0 = 1
+      may_goto +0
+      exit`,
+  },
+  {
+    name: "may_goto: an imprecise counter is widened and the loop converges",
+    type: "raw_tracepoint",
+    asm: `r1 = 0
+    l:
+      may_goto +2
+      r1 += 1
+      goto l
+      r0 = 0
+      exit`,
+    check: (r) => expect(r.stats.insnsProcessed).toBeLessThan(40),
+  },
+  {
+    name: "may_goto: a counter used as an offset after the loop stays exact and goes out of bounds",
+    type: "raw_tracepoint",
+    asm: `r1 = -8
+    l:
+      may_goto +3
+      r1 += -8
+      r2 = 0
+      goto l
+      r2 = r10
+      r2 += r1
+      r0 = 0
+      *(u64 *)(r2 + 0) = r0
+      exit`,
+    err: "invalid write to stack R2 off=-520 size=8",
+  },
+  {
+    name: "may_goto with reserved fields",
+    type: "raw_tracepoint",
+    asm: `.insn 0xe5 0 0 0 1
+      r0 = 0
+      exit`,
+    err: "invalid may_goto imm 1",
+  },
+  {
     name: "a loop counter compared every iteration is exact: each iteration is verified",
     opts: FREQ,
     asm: `call bpf_get_prandom_u32
