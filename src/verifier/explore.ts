@@ -18,7 +18,6 @@ import { isSyncCallbackCallingInsn } from "./callbacks.ts";
 import { isMayGoto } from "./may-goto.ts";
 import { cloneState, type VerifierState } from "./state.ts";
 import { Reject } from "./errors.ts";
-import { REG_LIVE_DONE } from "./regs.ts";
 
 /** Most branches waiting at once (BPF_COMPLEXITY_LIMIT_JMP_SEQ). */
 const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
@@ -79,7 +78,7 @@ const loopActive = (st: VerifierState): boolean => (getLoopEntry(st)?.branches ?
 function exactLoopEntry(env: Env, st: VerifierState): VerifierState | null {
   const le = getLoopEntry(st);
   if (le?.branches) return le;
-  if (!(st.frames[0]!.regs[0]!.live & REG_LIVE_DONE)) finishState(env, st);
+  if (!st.finished) finishState(env, st);
   return null;
 }
 

@@ -150,6 +150,7 @@ const pool = new FinishedSlots();
  */
 export function finishState(env: Env, st: VerifierState): void {
   pool.reset(env);
+  st.finished = true;
   st.parent = null;
   for (let fr = 0; fr <= st.curframe; fr++) {
     const f = st.frames[fr]!;

@@ -72,6 +72,8 @@ export interface VerifierState {
   dfsDepth?: number;
   /** may_goto iterations assumed on this path (may_goto_depth; may-goto.ts). */
   mayGotoDepth?: number;
+  /** A checkpoint cleaned once all its paths were explored (liveness.ts finishState). */
+  finished?: boolean;
   /** Callback bodies entered on this path (callback_unroll_depth; calls.ts). */
   callbackUnrollDepth?: number;
 }
